@@ -1,0 +1,1 @@
+"""Capture: turn what a browser or proxy saw into decoded TagRequests."""

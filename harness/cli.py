@@ -1,0 +1,40 @@
+"""The `pintrk-harness` command: one subcommand per module in harness.commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from harness import __version__
+from harness.commands import decode, expect
+
+# Each command module offers add_parser(subparsers) and run(args) -> exit status.
+COMMANDS = [decode, expect]
+
+USAGE_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pintrk-harness",
+        description="Check that a Segment + Pinterest tag setup sends Pinterest the right events.",
+    )
+    parser.add_argument("--version", action="version", version=f"pintrk-harness {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return USAGE_ERROR
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of `pintrk-harness`, one module each."""

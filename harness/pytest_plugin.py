@@ -1,0 +1,1 @@
+"""pytest plugin for users' own tests (fixtures and options are added here)."""
