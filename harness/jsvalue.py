@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,20 +140,36 @@ def to_js_string(value: Any) -> str:
 
 
 def format_number(number: float) -> str:
-    """Write a number as JavaScript's `String(number)` does, for the common range."""
+    """Write a number as JavaScript's `String(number)` does."""
     if isinstance(number, bool):
         return "true" if number else "false"
     if isinstance(number, int):
-        return str(number)
+        if abs(number) < 10**21:
+            return str(number)
+        number = float(number)
     if math.isnan(number):
         return "NaN"
     if math.isinf(number):
         return "Infinity" if number > 0 else "-Infinity"
-    if number.is_integer() and abs(number) < 1e21:
-        return str(int(number))
-    # NOTE: repr and V8 agree on the digits; the exponent form differs for
-    # values below 1e-6 or from 1e21 upward, which event data rarely holds.
-    return repr(number)
+    if number == 0:
+        return "0"
+    sign = "-" if number < 0 else ""
+    # repr gives the shortest digits that read back as the same double, as V8 does.
+    _, digit_tuple, exponent = Decimal(repr(abs(number))).as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
+    point = exponent + len(digit_tuple)  # the value is 0.<digits> * 10**point
+    count = len(digits)
+    if count <= point <= 21:
+        text = digits + "0" * (point - count)
+    elif 0 < point <= 21:
+        text = digits[:point] + "." + digits[point:]
+    elif -6 < point <= 0:
+        text = "0." + "0" * -point + digits
+    else:
+        power = point - 1
+        mantissa = digits if count == 1 else digits[0] + "." + digits[1:]
+        text = f"{mantissa}e{'+' if power >= 0 else '-'}{abs(power)}"
+    return sign + text
 
 
 def to_json_value(value: Any) -> Any:
