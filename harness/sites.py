@@ -1,0 +1,303 @@
+"""Site profiles: YAML files that say where a site is, what to do on it and what to expect.
+
+Loading validates the whole profile at once; every error names the file,
+the key path and the value, so a profile is fixed in one edit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.settings import Settings, SettingsError, load_settings, settings_from_cdn
+
+# Step actions, each with the shape of its value.
+BROWSER_ACTIONS = ("goto", "click", "fill", "press", "select", "wait_for")
+SEGMENT_ACTIONS = ("page", "track", "identify")
+STEP_KEYS = set(BROWSER_ACTIONS) | set(SEGMENT_ACTIONS) | {"name", "expect"}
+PROFILE_KEYS = {"name", "start_url", "settings", "stored_traits", "steps", "timeout", "lint", "fixture_settings", "description"}
+EM_RULES = ("expected", "absent", "any")
+
+# URLs starting with this are files under the bundled fixtures, served on loopback.
+FIXTURE_SCHEME = "fixture:"
+
+
+class ProfileError(ValueError):
+    """An invalid site profile; the message names the file, the key and the value."""
+
+
+@dataclass
+class Expectation:
+    """An explicit expectation: an event with a subset of its data, and the em rule."""
+
+    event: str
+    data: dict[str, Any] = field(default_factory=dict)
+    em: str = "any"
+
+
+@dataclass
+class Step:
+    """One step: a browser action or a Segment call, with its explicit expectations."""
+
+    action: str
+    value: Any
+    label: str
+    expectations: list[Expectation] = field(default_factory=list)
+
+
+@dataclass
+class SiteProfile:
+    """A validated site profile."""
+
+    path: Path
+    name: str
+    start_url: str
+    settings: Settings | None  # None means "auto": read from the page's Segment CDN settings
+    stored_traits: Any
+    steps: list[Step]
+    timeout: float = 15.0
+    lint_disabled: list[str] = field(default_factory=list)
+    fixture_settings: Path | None = None
+
+    @property
+    def is_fixture(self) -> bool:
+        """Tell whether the profile runs on the bundled fixtures, fully offline."""
+        return self.start_url.startswith(FIXTURE_SCHEME)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def load_profile(path: str | Path) -> SiteProfile:
+    """Read and validate a site profile file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ProfileError(f"{path}: site profile not found") from error
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot read the site profile ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise ProfileError(f"{path}: not UTF-8 text (invalid byte at offset {error.start})") from error
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ProfileError(f"{path}: invalid YAML{where}: {problem}") from error
+    return parse_profile(document, path)
+
+
+def parse_profile(document: Any, path: Path) -> SiteProfile:
+    """Validate a profile already read from YAML."""
+    if not isinstance(document, dict):
+        raise ProfileError(f"{path}: expected a mapping with start_url, settings and steps, got {_show(document)}")
+    unknown = sorted(set(document) - PROFILE_KEYS)
+    if unknown:
+        raise ProfileError(f"{path}: {unknown[0]}: unknown key (known: {', '.join(sorted(PROFILE_KEYS))})")
+
+    start_url = document.get("start_url")
+    if not isinstance(start_url, str) or not start_url.strip():
+        raise ProfileError(f"{path}: start_url: expected a URL or {FIXTURE_SCHEME}PATH, got {_show(start_url)}")
+    if not (start_url.startswith(("http://", "https://")) or start_url.startswith(FIXTURE_SCHEME)):
+        raise ProfileError(f"{path}: start_url: {_show(start_url)} is not an http(s) URL nor {FIXTURE_SCHEME}PATH")
+
+    name = document.get("name", path.stem)
+    if not isinstance(name, str):
+        raise ProfileError(f"{path}: name: expected text, got {_show(name)}")
+
+    timeout = document.get("timeout", 15)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
+        raise ProfileError(f"{path}: timeout: expected seconds between 0 and 600, got {_show(timeout)}")
+
+    steps_value = document.get("steps", [])
+    if not isinstance(steps_value, list):
+        raise ProfileError(f"{path}: steps: expected a list of steps, got {_show(steps_value)}")
+    steps = [_parse_step(item, f"{path}: steps[{index}]") for index, item in enumerate(steps_value)]
+
+    return SiteProfile(
+        path=path,
+        name=name,
+        start_url=start_url,
+        settings=_parse_settings(document.get("settings", "auto"), path),
+        stored_traits=_parse_stored_traits(document.get("stored_traits"), path),
+        steps=steps,
+        timeout=float(timeout),
+        lint_disabled=_parse_lint(document.get("lint"), path),
+        fixture_settings=_parse_fixture_settings(document.get("fixture_settings"), path),
+    )
+
+
+def _parse_settings(value: Any, path: Path) -> Settings | None:
+    if value == "auto":
+        return None
+    if isinstance(value, dict) and set(value) == {"file"}:
+        return _settings_from_file(value["file"], path)
+    if not isinstance(value, dict):
+        raise ProfileError(f"{path}: settings: expected auto, {{file: PATH}} or the destination settings, got {_show(value)}")
+    try:
+        return load_settings(value, f"{path}: settings")
+    except SettingsError as error:
+        raise ProfileError(str(error)) from error
+
+
+def _settings_from_file(file_value: Any, path: Path) -> Settings:
+    if not isinstance(file_value, str):
+        raise ProfileError(f"{path}: settings.file: expected a path, got {_show(file_value)}")
+    settings_path = (path.parent / file_value).resolve()
+    try:
+        document = json.loads(settings_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ProfileError(f"{path}: settings.file: {settings_path} not found") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProfileError(f"{path}: settings.file: cannot read {settings_path} ({error})") from error
+    except json.JSONDecodeError as error:
+        raise ProfileError(f"{path}: settings.file: {settings_path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
+    try:
+        if isinstance(document, dict) and "integrations" in document:
+            return settings_from_cdn(document, str(settings_path))
+        return load_settings(document, str(settings_path))
+    except SettingsError as error:
+        raise ProfileError(str(error)) from error
+
+
+def _parse_fixture_settings(value: Any, path: Path) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ProfileError(f"{path}: fixture_settings: expected a path to a Segment CDN settings JSON file, got {_show(value)}")
+    resolved = (path.parent / value).resolve()
+    if not resolved.is_file():
+        raise ProfileError(f"{path}: fixture_settings: {resolved} not found")
+    return resolved
+
+
+def _parse_stored_traits(value: Any, path: Path) -> Any:
+    if value is not None and not isinstance(value, dict):
+        raise ProfileError(f"{path}: stored_traits: expected a mapping of user traits or null, got {_show(value)}")
+    return value
+
+
+def _parse_lint(value: Any, path: Path) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, dict) or set(value) - {"disable"}:
+        raise ProfileError(f"{path}: lint: expected {{disable: [RULE-ID, ...]}}, got {_show(value)}")
+    disabled = value.get("disable", [])
+    if not isinstance(disabled, list) or not all(isinstance(item, str) for item in disabled):
+        raise ProfileError(f"{path}: lint.disable: expected a list of rule ids, got {_show(disabled)}")
+    return disabled
+
+
+def _parse_step(item: Any, where: str) -> Step:
+    if not isinstance(item, dict):
+        raise ProfileError(f"{where}: expected a mapping such as {{click: SELECTOR}}, got {_show(item)}")
+    unknown = sorted(set(item) - STEP_KEYS)
+    if unknown:
+        raise ProfileError(f"{where}: {unknown[0]}: unknown step key (actions: {', '.join(BROWSER_ACTIONS + SEGMENT_ACTIONS)})")
+    actions = [key for key in item if key in BROWSER_ACTIONS or key in SEGMENT_ACTIONS]
+    if len(actions) != 1:
+        found = ", ".join(actions) or "none"
+        raise ProfileError(f"{where}: expected exactly one action ({', '.join(BROWSER_ACTIONS + SEGMENT_ACTIONS)}), found {found}")
+    action = actions[0]
+    value = _parse_action(action, item[action], f"{where}.{action}")
+    label = item.get("name")
+    if label is not None and not isinstance(label, str):
+        raise ProfileError(f"{where}.name: expected text, got {_show(label)}")
+    expectations = _parse_expectations(item.get("expect", []), f"{where}.expect")
+    return Step(action, value, label or describe_action(action, value), expectations)
+
+
+def _require_text(value: Any, where: str, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ProfileError(f"{where}: expected {what}, got {_show(value)}")
+    return value
+
+
+def _require_mapping(value: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: expected a mapping with {', '.join(sorted(allowed))}, got {_show(value)}")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ProfileError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(allowed))})")
+    missing = sorted(required - set(value))
+    if missing:
+        raise ProfileError(f"{where}.{missing[0]}: missing")
+    return value
+
+
+def _parse_action(action: str, value: Any, where: str) -> Any:
+    if action in ("goto", "click", "wait_for"):
+        return _require_text(value, where, "a URL" if action == "goto" else "a CSS selector")
+    if action in ("fill", "select"):
+        mapping = _require_mapping(value, where, {"selector", "value"}, {"selector", "value"})
+        _require_text(mapping["selector"], f"{where}.selector", "a CSS selector")
+        if not isinstance(mapping["value"], str):
+            raise ProfileError(f"{where}.value: expected text, got {_show(mapping['value'])}")
+        return mapping
+    if action == "press":
+        mapping = _require_mapping(value, where, {"selector", "key"}, {"selector", "key"})
+        _require_text(mapping["selector"], f"{where}.selector", "a CSS selector")
+        _require_text(mapping["key"], f"{where}.key", "a key name such as Enter")
+        return mapping
+    if action == "page":
+        mapping = _require_mapping(value or {}, where, {"category", "name", "properties"}, set())
+        _optional_mapping(mapping.get("properties"), f"{where}.properties")
+        return mapping
+    if action == "track":
+        mapping = _require_mapping(value, where, {"event", "properties"}, {"event"})
+        _require_text(mapping["event"], f"{where}.event", "an event name")
+        _optional_mapping(mapping.get("properties"), f"{where}.properties")
+        return mapping
+    mapping = _require_mapping(value or {}, where, {"user_id", "traits"}, set())
+    _optional_mapping(mapping.get("traits"), f"{where}.traits")
+    return mapping
+
+
+def _optional_mapping(value: Any, where: str) -> None:
+    if value is not None and not isinstance(value, dict):
+        raise ProfileError(f"{where}: expected a mapping, got {_show(value)}")
+
+
+def _parse_expectations(value: Any, where: str) -> list[Expectation]:
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        raise ProfileError(f"{where}: expected a list of {{event, data, em}}, got {_show(value)}")
+    expectations = []
+    for index, item in enumerate(value):
+        item_where = f"{where}[{index}]"
+        mapping = _require_mapping(item, item_where, {"event", "data", "em"}, {"event"})
+        event = _require_text(mapping["event"], f"{item_where}.event", "a Pinterest event name")
+        data = mapping.get("data", {})
+        _optional_mapping(data, f"{item_where}.data")
+        em = mapping.get("em", "any")
+        if em not in EM_RULES:
+            raise ProfileError(f"{item_where}.em: expected one of {', '.join(EM_RULES)}, got {_show(em)}")
+        expectations.append(Expectation(event, data or {}, em))
+    return expectations
+
+
+def describe_action(action: str, value: Any) -> str:
+    """Describe a step's action in a few words, with no plain email in it."""
+    if action in ("goto", "click", "wait_for"):
+        return f"{action} {value}"
+    if action == "fill":
+        return f"fill {value['selector']}"
+    if action == "select":
+        return f"select {value['value']!r} in {value['selector']}"
+    if action == "press":
+        return f"press {value['key']} in {value['selector']}"
+    if action == "track":
+        return f"track {value['event']!r}"
+    if action == "page":
+        parts = [repr(value[key]) for key in ("category", "name") if value.get(key)]
+        return " ".join(["page"] + parts)
+    return "identify"
