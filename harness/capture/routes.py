@@ -1,0 +1,327 @@
+"""Respond locally to requests for Pinterest's and Segment's hosts, and capture what a page sends them.
+
+One catch-all route on the browser context (so requests from iframes are
+included) handles every request that is not for a loopback address:
+
+- Pinterest hosts: each request is captured and decoded with
+  `harness.wire.decode_request`; `/v3/` gets a 1x1 GIF, `/user/` gets `{}` as
+  JSON with CORS headers that allow credentials, the tag script URL gets the
+  fixture tag, and any other path gets 404.
+- Segment: the analytics.js download gets the fixture analytics.js, the CDN
+  settings get the scenario's destination settings, and every call posted to
+  Segment's API is recorded and gets `{"success": true}`.
+- Anything else is aborted and recorded.
+
+NOTE: Playwright continues, unrouted, a request it cannot tie to a frame or a
+service worker (read in 1.65's Chromium network manager); such a request is
+neither answered locally nor recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, Request, Route
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from harness.fixture_server import FIXTURES_DIR
+from harness.wire import TagRequest, decode_request, is_pinterest_host
+
+log = logging.getLogger(__name__)
+
+TAG_SCRIPT_HOST = "s.pinimg.com"
+TAG_SCRIPT_PATH = "/ct/core.js"
+SEGMENT_CDN_HOST = "cdn.segment.com"
+SEGMENT_API_HOST = "api.segment.io"
+SEGMENT_DOMAINS = ("segment.com", "segment.io")
+DESTINATION_NAME = "Pinterest Tag"
+
+# Relative to the fixtures folder.
+TAG_SCRIPT_FIXTURE = Path("pinterest/core.js")
+ANALYTICS_FIXTURE = Path("segment/analytics.js")
+
+_ANALYTICS_PATH = re.compile(r"/analytics\.js/v1/[^/]+/analytics(?:\.min)?\.js")
+_SETTINGS_PATH = re.compile(r"/v1/projects/[^/]+/settings")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+# A transparent 1x1 GIF: header, screen descriptor with a 2-colour table,
+# a graphic control extension marking colour 0 transparent, one image.
+PIXEL_GIF = bytes.fromhex(
+    "474946383961" "01000100" "800000" "000000" "ffffff"
+    "21f90401000000" "00"
+    "2c000000000100010000" "02024401" "00" "3b"
+)
+
+_SCRIPT_TYPE = "text/javascript; charset=utf-8"
+
+
+@dataclass
+class CapturedRequest:
+    """One request the page made, as the browser sent it."""
+
+    method: str
+    url: str
+    body: bytes | None
+    content_type: str | None
+    resource_type: str  # Playwright's: "image", "xhr", "fetch", "document", "script", ...
+    frame_url: str | None  # the frame that made it (for a form posted into an iframe, that iframe)
+    page_url: str | None  # the top-level page of that frame
+    time: float  # seconds since the epoch
+    tag: TagRequest | None = None  # the decoded request, for requests to Pinterest's hosts
+
+
+@dataclass
+class SegmentCall:
+    """One call the page posted to Segment's API."""
+
+    endpoint: str  # the last path segment: "p" (page), "t" (track), "i" (identify), "batch", ...
+    payload: Any  # the JSON body, or None when the body is not JSON
+    request: CapturedRequest
+
+    @property
+    def page_url(self) -> str | None:
+        """The top-level page that made the call."""
+        return self.request.page_url
+
+
+class Capture:
+    """Routes and records for one browser context.
+
+    `settings` are the Pinterest destination settings served from Segment's
+    CDN; None serves no Pinterest destination. Changing them affects pages
+    loaded afterwards.
+    """
+
+    def __init__(self, settings: dict[str, Any] | None = None, fixtures_dir: Path | str = FIXTURES_DIR) -> None:
+        self.settings = settings
+        self.fixtures_dir = Path(fixtures_dir)
+        self.requests: list[CapturedRequest] = []
+        self.segment_calls: list[SegmentCall] = []
+        self.blocked: list[CapturedRequest] = []
+        self._context: BrowserContext | None = None
+        self._in_flight: set[Request] = set()
+        self._last_activity = time.monotonic()
+
+    @property
+    def tag_requests(self) -> list[TagRequest]:
+        """Every request to a Pinterest host, decoded, the tag script download included."""
+        return [captured.tag for captured in self.requests if captured.tag is not None]
+
+    def install(self, context: BrowserContext) -> None:
+        """Route the context's requests through this capture, from now on."""
+        self._context = context
+        context.route(_is_routed, self._handle)
+        context.on("request", self._on_request_started)
+        context.on("requestfinished", self._on_request_ended)
+        context.on("requestfailed", self._on_request_ended)
+
+    def note_activity(self) -> None:
+        """Restart the quiet period, as after a request; drivers call it after each page action."""
+        self._last_activity = time.monotonic()
+
+    def wait_for_tag_requests(self, count: int, *, endpoint: str | None = "v3", timeout: float = 10.0) -> list[TagRequest]:
+        """Wait until `count` requests to `endpoint` ("v3", "user", "other", or None for any) were captured.
+
+        Returns every captured request to that endpoint. Raises TimeoutError
+        after `timeout` seconds, listing what was captured.
+        """
+
+        def matching() -> list[TagRequest]:
+            return [tag for tag in self.tag_requests if endpoint is None or tag.endpoint == endpoint]
+
+        deadline = time.monotonic() + timeout
+        while len(matching()) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                expected = f"/{endpoint}/ requests" if endpoint else "Pinterest requests"
+                raise TimeoutError(
+                    f"Timed out after {timeout:g} s waiting for {count} {expected}; "
+                    f"captured {len(matching())}. All Pinterest requests so far: {self._describe_requests()}"
+                )
+            # The route records a request before fulfilling it, so its
+            # requestfinished event comes after the list has grown.
+            # NOTE: when that request fails instead (its page navigated
+            # away), this wait returns only at the deadline, without error.
+            self._wait_for_event("requestfinished", lambda _request: len(matching()) >= count, remaining)
+        return matching()
+
+    def wait_for_quiet(self, *, idle_ms: float = 500, timeout: float = 10.0) -> None:
+        """Wait until no Pinterest or Segment request has been in flight or started for `idle_ms`.
+
+        The quiet period also restarts at each note_activity(). Raises
+        TimeoutError when the network is not quiet within `timeout` seconds.
+        """
+        idle = idle_ms / 1000
+        deadline = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            quiet_for = now - self._last_activity
+            if not self._in_flight and quiet_for >= idle:
+                return
+            if now >= deadline:
+                raise TimeoutError(
+                    f"Timed out after {timeout:g} s waiting for {idle_ms:g} ms without Pinterest or Segment "
+                    f"requests; {len(self._in_flight)} in flight: {[_without_query(request.url) for request in self._in_flight]}"
+                )
+            if self._in_flight:
+                # Wait for one to finish; a failed one is noticed at the next pass, within `idle`.
+                self._wait_for_event("requestfinished", _is_tracked_request, min(idle, deadline - now))
+            else:
+                self._wait_for_event("request", _is_tracked_request, min(idle - quiet_for, deadline - now))
+
+    def _wait_for_event(self, event: str, predicate: Callable[[Request], bool], timeout: float) -> None:
+        if self._context is None:
+            raise RuntimeError("The capture is not installed on a browser context; call install() first.")
+        # Playwright reads a timeout of 0 as "no timeout".
+        timeout_ms = max(timeout * 1000, 1)
+        try:
+            self._context.wait_for_event(event, predicate=predicate, timeout=timeout_ms)
+        except PlaywrightTimeoutError:
+            pass
+
+    def _describe_requests(self) -> str:
+        # Without query strings, which may carry a plain email address.
+        if not self.requests:
+            return "none"
+        descriptions = []
+        for captured in self.requests:
+            description = f"{captured.method} {_without_query(captured.url)}"
+            if captured.tag is not None and captured.tag.event is not None:
+                description += f" (event={captured.tag.event})"
+            descriptions.append(description)
+        return "; ".join(descriptions)
+
+    def _on_request_started(self, request: Request) -> None:
+        if _is_tracked_request(request):
+            self._in_flight.add(request)
+            self._last_activity = time.monotonic()
+
+    def _on_request_ended(self, request: Request) -> None:
+        if request in self._in_flight:
+            self._in_flight.discard(request)
+            self._last_activity = time.monotonic()
+
+    def _handle(self, route: Route, request: Request) -> None:
+        try:
+            self._respond(route, request)
+        except Exception:
+            # Playwright leaves a request pending forever when its handler raises.
+            log.exception("route handler failed for %s %s; aborting the request", request.method, request.url)
+            route.abort("failed")
+
+    def _respond(self, route: Route, request: Request) -> None:
+        parts = urlsplit(request.url)
+        host = (parts.hostname or "").lower().rstrip(".")
+        if is_pinterest_host(host):
+            self._answer_pinterest(route, request, host, parts.path)
+        elif host == SEGMENT_CDN_HOST and _ANALYTICS_PATH.fullmatch(parts.path):
+            self._fulfill_fixture(route, ANALYTICS_FIXTURE)
+        elif host == SEGMENT_CDN_HOST and _SETTINGS_PATH.fullmatch(parts.path):
+            body = {"integrations": {DESTINATION_NAME: self.settings} if self.settings is not None else {}}
+            route.fulfill(status=200, headers=_cors_headers(request), json=body)
+        elif host == SEGMENT_API_HOST and parts.path.startswith("/v1/"):
+            self._record_segment_call(request, parts.path)
+            route.fulfill(status=200, headers=_cors_headers(request), json={"success": True})
+        else:
+            self.blocked.append(_observe(request))
+            log.debug("blocked %s %s", request.method, request.url)
+            route.abort("blockedbyclient")
+
+    def _answer_pinterest(self, route: Route, request: Request, host: str, path: str) -> None:
+        captured = _observe(request)
+        captured.tag = decode_request(captured.url, captured.method, captured.body, captured.content_type)
+        captured.tag.time = captured.time
+        self.requests.append(captured)
+
+        headers = _cors_headers(request)
+        if host == TAG_SCRIPT_HOST and path == TAG_SCRIPT_PATH:
+            self._fulfill_fixture(route, TAG_SCRIPT_FIXTURE)
+        elif request.method == "OPTIONS":
+            # Playwright (read in 1.65's Chromium network manager) responds to
+            # CORS preflights itself while routes are set, so only a page's
+            # own OPTIONS request reaches this branch.
+            headers["access-control-allow-methods"] = "GET, POST, OPTIONS"
+            requested_headers = request.headers.get("access-control-request-headers")
+            if requested_headers:
+                headers["access-control-allow-headers"] = requested_headers
+            route.fulfill(status=204, headers=headers, body=b"")
+        elif captured.tag.endpoint == "v3":
+            route.fulfill(status=200, headers=headers, content_type="image/gif", body=PIXEL_GIF)
+        elif captured.tag.endpoint == "user":
+            # The tag sends a track's /v3/ event only after /user/ returned JSON.
+            route.fulfill(status=200, headers=headers, json={})
+        else:
+            route.fulfill(status=404, headers=headers, content_type="text/plain", body="Not answered by pintrk-harness.")
+
+    def _record_segment_call(self, request: Request, path: str) -> None:
+        captured = _observe(request)
+        try:
+            payload = json.loads(captured.body.decode("utf-8")) if captured.body else None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            log.warning("Segment call to %s has a body that is not JSON (%s); payload recorded as None", request.url, error)
+            payload = None
+        endpoint = path.rstrip("/").rsplit("/", 1)[-1]
+        self.segment_calls.append(SegmentCall(endpoint=endpoint, payload=payload, request=captured))
+
+    def _fulfill_fixture(self, route: Route, relative_path: Path) -> None:
+        path = self.fixtures_dir / relative_path
+        if not path.is_file():
+            log.warning("fixture %s is missing; responding to %s with 404", path, route.request.url)
+            route.fulfill(status=404, content_type="text/plain", body=f"Fixture {path} is missing.")
+            return
+        route.fulfill(status=200, path=path, content_type=_SCRIPT_TYPE)
+
+
+def _is_routed(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host not in _LOOPBACK_HOSTS
+
+
+def _is_tracked_request(request: Request) -> bool:
+    """Tell whether a request goes to Pinterest or Segment (the requests wait_for_quiet watches)."""
+    host = (urlsplit(request.url).hostname or "").lower().rstrip(".")
+    return is_pinterest_host(host) or any(host == domain or host.endswith("." + domain) for domain in SEGMENT_DOMAINS)
+
+
+def _without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _cors_headers(request: Request) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin:
+        return {}
+    return {
+        "access-control-allow-origin": origin,
+        "access-control-allow-credentials": "true",
+        "vary": "Origin",
+    }
+
+
+def _observe(request: Request) -> CapturedRequest:
+    frame_url = page_url = None
+    try:
+        frame = request.frame
+        frame_url = frame.url
+        page_url = frame.page.url
+    except PlaywrightError:
+        pass  # A service worker's request has no frame.
+    return CapturedRequest(
+        method=request.method,
+        url=request.url,
+        body=request.post_data_buffer,
+        content_type=request.headers.get("content-type"),
+        resource_type=request.resource_type,
+        frame_url=frame_url,
+        page_url=page_url,
+        time=time.time(),
+    )
