@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e '.[test]'
+# pyenv only sees a new console script after a rehash.
+if command -v pyenv >/dev/null; then
+    pyenv rehash
+fi
 
 # Playwright's own browser download needs internet; where it is missing, use the
 # system Chromium (Debian's package), which the harness finds by itself.
