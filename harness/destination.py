@@ -25,7 +25,7 @@ PROPERTY_MAP = [
     ("currency", "currency"),
 ]
 
-# Product keys (exact inside `products`) and their line item names; sku comes
+# Product keys (exact inside `products`) and their line item names. sku comes
 # after product_id, so it wins when both are set.
 PRODUCT_PROPERTY_MAP = [
     ("name", "product_name"),
@@ -38,7 +38,7 @@ PRODUCT_PROPERTY_MAP = [
     ("brand", "product_brand"),
 ]
 
-# Page properties that may carry an event id; a later key overrides an earlier one.
+# Page properties that may carry an event id. A later key overrides an earlier one.
 PAGE_EVENT_ID_KEYS = ["event_id", "eid", "eventID"]
 
 # Segment's spec events the destination maps by itself, as (object, action, Pinterest event).
@@ -74,7 +74,7 @@ _BUILT_IN_PATTERNS = [(_event_pattern(obj, action), pinterest) for obj, action, 
 
 @dataclass
 class CallResult:
-    """What the destination did for one Segment call (or for initialize)."""
+    """The commands the destination made for one Segment call (or for initialize), with its error or note."""
 
     call_index: int | None
     call_type: str

@@ -93,9 +93,9 @@ def find_property(container: Any, path: str) -> Any:
     """Look a dotted path up the way Segment's object lookup does.
 
     Keys and path are compared normalised (see normalise_key). Keys are tried
-    in JavaScript's order and the first whose normalised form is a prefix of
-    the path, ending at a dot or at the path's end, wins: the lookup steps into
-    it and never comes back to try another key. A null on the way ends the
+    in JavaScript's order. The first whose normalised form is a prefix of the
+    path, ending at a dot or at the path's end, wins. The lookup steps into it
+    and never comes back to try another key. A null on the way ends the
     lookup with that null.
     """
     remaining = normalise_key(path)

@@ -1,10 +1,11 @@
 """Destination settings of Segment's "Pinterest Tag" destination, validated.
 
 Loading checks each setting once. A wrong type is rejected with a message
-that names the source, the key and the value. A value the real destination
-reads in a surprising way (a null mapping, a list of key/value pairs, a
-string of custom properties) is kept as it is, so the model reproduces what
-the destination really does, and a warning explains the consequence.
+that names the source, the key and the value. Some values the real
+destination reads in a surprising way: a null mapping, a list of key/value
+pairs, a string of custom properties. Such a value is kept as it is, so the
+model reproduces what the destination really does, and a warning explains
+the consequence.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def load_settings(raw: Any, source: str = "settings") -> Settings:
     """Validate a destination settings object and return Settings.
 
     `source` names where the object came from (a file and key path) for messages.
-    Raises SettingsError on a wrong type; warnings are collected on the result.
+    Raises SettingsError on a wrong type. Warnings are collected on the result.
     """
     if not isinstance(raw, dict):
         raise SettingsError(f"{source}: expected an object of destination settings, got {_describe(raw)}")
