@@ -22,8 +22,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
-
 from harness.capture import mitm_addon
 from harness.capture.proxy import CaptureProxy, ProxyStartError
 from harness.capture.records import email_digest
@@ -456,9 +454,9 @@ def test_cli_port_in_use(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def playwright_instance():
-    with sync_playwright() as playwright:
-        yield playwright
+def playwright_instance(harness_browser):
+    # One sync Playwright per thread: share the session's, which conftest starts.
+    return harness_browser.playwright
 
 
 def launch_chromium(playwright, *extra_args: str):
