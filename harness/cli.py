@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
 from harness import __version__
-from harness.commands import decode, expect
+from harness.commands import check, decode, expect, proxy
 
 # Each command module offers add_parser(subparsers) and run(args) -> exit status.
-COMMANDS = [decode, expect]
+COMMANDS = [check, decode, expect, proxy]
 
 USAGE_ERROR = 2
 
@@ -33,7 +34,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return USAGE_ERROR
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # The reader stopped early (as `| head` does); Python would otherwise report it at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -195,3 +195,43 @@ def test_console_script():
     result = subprocess.run([script, "decode", "--json", CLEAN_URL], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tid"] == TID
+
+
+PLACEHOLDER_HASH = hashlib.sha256(b"<user_email_address>").hexdigest()
+PLACEHOLDER_URL = f"https://ct.pinterest.com/v3/?event=init&tid=2612345678901&pd=%7B%22em%22%3A%22{PLACEHOLDER_HASH}%22%7D"
+PLAIN_EMAIL_URL = "https://ct.pinterest.com/v3/?event=init&tid=2612345678901&pd[em]=jane%40example.com&noscript=1"
+
+
+def test_json_lint_per_request(capsys):
+    main(["decode", "--json", PLACEHOLDER_URL])
+    [record] = json_lines(capsys.readouterr().out)
+    assert [finding["rule_id"] for finding in record["lint"]] == ["em-placeholder"]
+
+
+def test_json_lint_rule_disabled(capsys):
+    main(["decode", "--json", "--disable-lint", "em-placeholder", PLACEHOLDER_URL])
+    [record] = json_lines(capsys.readouterr().out)
+    assert record["lint"] == []
+
+
+def test_unknown_lint_rule_exit_two(capsys):
+    assert main(["decode", "--disable-lint", "no-such-rule", PLACEHOLDER_URL]) == 2
+    assert "no-such-rule" in capsys.readouterr().err
+
+
+def test_table_lists_lint_findings(capsys):
+    main(["decode", PLACEHOLDER_URL])
+    assert "em-placeholder" in capsys.readouterr().out
+
+
+def test_json_masks_plain_email(capsys):
+    main(["decode", "--json", PLAIN_EMAIL_URL])
+    output = capsys.readouterr().out
+    assert "jane@example.com" not in output
+    assert hashlib.sha256(b"jane@example.com").hexdigest() in output
+
+
+def test_json_plain_emails_on_request(capsys):
+    main(["decode", "--json", "--plain-emails", PLAIN_EMAIL_URL])
+    [record] = json_lines(capsys.readouterr().out)
+    assert record["pd"]["em"] == "jane@example.com"

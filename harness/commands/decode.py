@@ -8,7 +8,9 @@ import sys
 from typing import IO, Any, Iterator, TextIO
 
 from harness.capture.har import HarError, read_har
+from harness.capture.records import mask_emails
 from harness.commands.decode_table import write_table
+from harness.lint import Finding, findings_to_json, lint, validate_rule_ids
 from harness.wire import TagRequest, decode_request
 
 USAGE_ERROR = 2
@@ -29,7 +31,14 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("urls", nargs="*", metavar="URL", help="a request URL to decode as a GET request")
     parser.add_argument("--har", metavar="FILE", help="decode every request to a Pinterest host in this HAR file, after any URL arguments")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per request, one per line")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per request, one per line, with its lint findings under \"lint\"")
+    parser.add_argument("--disable-lint", metavar="RULE", action="append", default=[], help="switch a lint rule off by id; repeat for more")
+    parser.add_argument("--no-lint", action="store_true", help="do not lint the decoded requests")
+    parser.add_argument(
+        "--plain-emails",
+        action="store_true",
+        help="print email addresses found in requests as sent; by default each is replaced by its SHA-256",
+    )
     parser.set_defaults(run=run)
 
 
@@ -44,6 +53,13 @@ def run(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
 
+    disabled = set(args.disable_lint)
+    try:
+        validate_rule_ids(disabled)
+    except ValueError as error:
+        print(f"pintrk-harness decode: --disable-lint: {error}", file=stderr)
+        return USAGE_ERROR
+
     decoded: list[TagRequest] = []
     with_problems = 0
     status = 0
@@ -51,7 +67,9 @@ def run(
         for request in _requests(args, stdin):
             with_problems += bool(request.problems)
             if args.json:
-                write_json_line(request, stdout)
+                # Streaming keeps memory bounded, so each request is linted on its own here.
+                findings = [] if args.no_lint else lint([request], disabled=disabled)
+                write_json_line(request, stdout, findings, plain_emails=args.plain_emails)
             else:
                 decoded.append(request)
     except HarError as error:
@@ -60,6 +78,8 @@ def run(
 
     if not args.json:
         write_table(decoded, stdout)
+        if not args.no_lint and decoded:
+            write_findings(lint(decoded, disabled=disabled), stdout)
     if status == 0 and with_problems:
         status = HAS_PROBLEMS
     return status
@@ -96,9 +116,23 @@ def read_request_lines(stream: IO[Any]) -> Iterator[TagRequest]:
             yield decode_request(words[1], words[0], body)
 
 
-def write_json_line(request: TagRequest, stream: TextIO) -> None:
-    """Write a request as one line of JSON."""
+def write_json_line(request: TagRequest, stream: TextIO, findings: list[Finding] | None = None, plain_emails: bool = False) -> None:
+    """Write a request as one line of JSON, with its lint findings and emails replaced by their hash."""
+    record = request.to_json()
+    record["lint"] = findings_to_json(findings or [])
+    if not plain_emails:
+        record = mask_emails(record)
     # ensure_ascii: decoded JSON may hold lone surrogates (from `\ud800`
     # escapes), which a UTF-8 stream cannot encode.
-    stream.write(json.dumps(request.to_json(), ensure_ascii=True))
+    stream.write(json.dumps(record, ensure_ascii=True))
     stream.write("\n")
+
+
+def write_findings(findings: list[Finding], stream: TextIO) -> None:
+    """List lint findings below the table, numbered like its rows."""
+    if not findings:
+        return
+    stream.write(f"lint: {len(findings)} finding{'s' if len(findings) != 1 else ''}\n")
+    for finding in findings:
+        row = f"#{finding.request_index + 1} " if finding.request_index is not None else ""
+        stream.write(f"  {row}{finding.severity}: {finding.rule_id}: {finding.message}\n")
