@@ -8,10 +8,10 @@ import sys
 from typing import Sequence
 
 from harness import __version__
-from harness.commands import check, decode, expect, proxy
+from harness.commands import check, decode, expect, proxy, watch
 
 # Each command module offers add_parser(subparsers) and run(args) -> exit status.
-COMMANDS = [check, decode, expect, proxy]
+COMMANDS = [check, decode, expect, proxy, watch]
 
 USAGE_ERROR = 2
 

@@ -19,8 +19,25 @@ from harness.settings import Settings, SettingsError, load_settings, settings_fr
 BROWSER_ACTIONS = ("goto", "click", "fill", "press", "select", "wait_for")
 SEGMENT_ACTIONS = ("page", "track", "identify")
 STEP_KEYS = set(BROWSER_ACTIONS) | set(SEGMENT_ACTIONS) | {"name", "expect"}
-PROFILE_KEYS = {"name", "start_url", "settings", "stored_traits", "steps", "timeout", "lint", "fixture_settings", "description"}
+PROFILE_KEYS = {
+    "name",
+    "start_url",
+    "settings",
+    "stored_traits",
+    "steps",
+    "timeout",
+    "lint",
+    "fixture_settings",
+    "description",
+    "capture",
+    "send_to_pinterest",
+    "offline_scripts",
+    "tag_wait",
+}
 EM_RULES = ("expected", "absent", "any")
+# Capture modes: Playwright routes in the browser, or the mitmproxy proxy Chromium runs through.
+CAPTURE_MODES = ("routes", "proxy")
+DEFAULT_TAG_WAIT = 5.0
 
 # URLs starting with this are files under the bundled fixtures, served on loopback.
 FIXTURE_SCHEME = "fixture:"
@@ -62,6 +79,14 @@ class SiteProfile:
     timeout: float = 15.0
     lint_disabled: list[str] = field(default_factory=list)
     fixture_settings: Path | None = None
+    capture: str = "routes"
+    send_to_pinterest: bool = False
+    # Serve analytics.js, the Segment CDN settings and API responses, and
+    # Pinterest's core.js from the fixtures, on a live site too.
+    offline_scripts: bool = False
+    # Seconds to wait for the first pintrk call or Pinterest request before
+    # diagnosing why the tag stayed silent.
+    tag_wait: float = DEFAULT_TAG_WAIT
 
     @property
     def is_fixture(self) -> bool:
@@ -122,6 +147,20 @@ def parse_profile(document: Any, path: Path) -> SiteProfile:
         raise ProfileError(f"{path}: steps: expected a list of steps, got {_show(steps_value)}")
     steps = [_parse_step(item, f"{path}: steps[{index}]") for index, item in enumerate(steps_value)]
 
+    tag_wait = document.get("tag_wait", DEFAULT_TAG_WAIT)
+    if isinstance(tag_wait, bool) or not isinstance(tag_wait, (int, float)) or not 0 <= tag_wait <= 600:
+        raise ProfileError(f"{path}: tag_wait: expected seconds between 0 and 600, got {_show(tag_wait)}")
+
+    capture = document.get("capture", "routes")
+    if capture not in CAPTURE_MODES:
+        raise ProfileError(f"{path}: capture: expected one of {', '.join(CAPTURE_MODES)}, got {_show(capture)}")
+    send_to_pinterest = _parse_flag(document, "send_to_pinterest", path)
+    if send_to_pinterest and start_url.startswith(FIXTURE_SCHEME):
+        raise ProfileError(
+            f"{path}: send_to_pinterest: true needs an http(s) start_url; a {FIXTURE_SCHEME} profile runs offline, "
+            "so remove send_to_pinterest or point start_url at the live site"
+        )
+
     return SiteProfile(
         path=path,
         name=name,
@@ -132,7 +171,18 @@ def parse_profile(document: Any, path: Path) -> SiteProfile:
         timeout=float(timeout),
         lint_disabled=_parse_lint(document.get("lint"), path),
         fixture_settings=_parse_fixture_settings(document.get("fixture_settings"), path),
+        capture=capture,
+        send_to_pinterest=send_to_pinterest,
+        offline_scripts=_parse_flag(document, "offline_scripts", path),
+        tag_wait=float(tag_wait),
     )
+
+
+def _parse_flag(document: dict[str, Any], key: str, path: Path) -> bool:
+    value = document.get(key, False)
+    if not isinstance(value, bool):
+        raise ProfileError(f"{path}: {key}: expected true or false, got {_show(value)}")
+    return value
 
 
 def _parse_settings(value: Any, path: Path) -> Settings | None:

@@ -1,7 +1,9 @@
 """Respond locally to requests for Pinterest's and Segment's hosts, and capture what a page sends them.
 
-One catch-all route on the browser context (so requests from iframes are
-included) handles every request that is not for a loopback address:
+A RoutePolicy decides which requests the capture responds to itself. The default,
+FIXTURE_POLICY, is the offline fixture world: one catch-all route on the
+browser context (so requests from iframes are included) handles every
+request that is not for a loopback address:
 
 - Pinterest hosts: each request is captured and decoded with
   `harness.wire.decode_request`; `/v3/` gets a 1x1 GIF, `/user/` gets `{}` as
@@ -9,8 +11,15 @@ included) handles every request that is not for a loopback address:
   fixture tag, and any other path gets 404.
 - Segment: the analytics.js download gets the fixture analytics.js, the CDN
   settings get the scenario's destination settings, and every call posted to
-  Segment's API is recorded and gets `{"success": true}`.
+  Segment's API gets `{"success": true}`.
 - Anything else is aborted and recorded.
+
+A live policy routes only Pinterest's and Segment's hosts (and the fixture
+helper scripts when it answers scripts), and lets through to the network
+whatever it does not answer. Whatever the policy, the calls posted to
+Segment's API and the CDN settings responses are recorded from the
+browser's request and response events, so they are recorded also when the
+network answers them.
 
 NOTE: Playwright continues, unrouted, a request it cannot tie to a frame or a
 service worker (read in 1.65's Chromium network manager); such a request is
@@ -28,7 +37,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Request, Route
+from playwright.sync_api import BrowserContext, Request, Response, Route
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -47,6 +56,15 @@ DESTINATION_NAME = "Pinterest Tag"
 # Relative to the fixtures folder.
 TAG_SCRIPT_FIXTURE = Path("pinterest/core.js")
 ANALYTICS_FIXTURE = Path("segment/analytics.js")
+# The fixture analytics.js loads these from the page's own origin, so a live
+# policy that serves scripts serves them from the fixtures on any host.
+HELPER_SCRIPT_PATHS = ("/segment/facade.js", "/segment/pinterest-destination.js")
+
+# The handling of requests to Pinterest's hosts, one of PINTEREST_HANDLING.
+PINTEREST_ANSWER = "answer"  # the harness responds itself and sends nothing to Pinterest
+PINTEREST_FORWARD = "forward"  # recorded, then sent on to Pinterest
+PINTEREST_UNROUTED = "unrouted"  # not routed: a proxy outside the browser captures them
+PINTEREST_HANDLING = (PINTEREST_ANSWER, PINTEREST_FORWARD, PINTEREST_UNROUTED)
 
 _ANALYTICS_PATH = re.compile(r"/analytics\.js/v1/[^/]+/analytics(?:\.min)?\.js")
 _SETTINGS_PATH = re.compile(r"/v1/projects/[^/]+/settings")
@@ -61,6 +79,33 @@ PIXEL_GIF = bytes.fromhex(
 )
 
 _SCRIPT_TYPE = "text/javascript; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class RoutePolicy:
+    """The requests a Capture responds to itself; the rest go to the network or are aborted.
+
+    `answer_scripts` serves analytics.js (and its helper scripts), the CDN
+    settings and core.js from the fixtures. `answer_segment_api` answers the
+    calls posted to Segment's API locally. `pinterest` is one of
+    PINTEREST_HANDLING. `block_other_hosts` aborts every other request that
+    is not for a loopback address, and `blocked_hosts` aborts requests to
+    these hosts (and their subdomains), as an ad blocker would.
+    """
+
+    answer_scripts: bool = True
+    answer_segment_api: bool = True
+    pinterest: str = PINTEREST_ANSWER
+    block_other_hosts: bool = True
+    blocked_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.pinterest not in PINTEREST_HANDLING:
+            raise ValueError(f"RoutePolicy.pinterest: expected one of {', '.join(PINTEREST_HANDLING)}, got {self.pinterest!r}")
+
+
+# The offline fixture world: everything answered locally, every other host aborted.
+FIXTURE_POLICY = RoutePolicy()
 
 
 @dataclass
@@ -92,19 +137,50 @@ class SegmentCall:
         return self.request.page_url
 
 
+@dataclass
+class SettingsResponse:
+    """One answer to a page's request for its Segment CDN settings."""
+
+    request: CapturedRequest
+    status: int
+    document: Any  # the JSON body, or None when it is not JSON
+
+    @property
+    def destination_settings(self) -> Any:
+        """The Pinterest Tag destination's settings in this answer, or None when it has none."""
+        if not isinstance(self.document, dict):
+            return None
+        integrations = self.document.get("integrations")
+        if not isinstance(integrations, dict):
+            return None
+        return integrations.get(DESTINATION_NAME)
+
+
 class Capture:
     """Routes and records for one browser context.
 
     `settings` are the Pinterest destination settings served from Segment's
-    CDN; None serves no Pinterest destination. Changing them affects pages
-    loaded afterwards.
+    CDN when the policy answers scripts; None serves no Pinterest
+    destination. Changing them affects pages loaded afterwards.
     """
 
-    def __init__(self, settings: dict[str, Any] | None = None, fixtures_dir: Path | str = FIXTURES_DIR) -> None:
+    def __init__(
+        self,
+        settings: dict[str, Any] | None = None,
+        fixtures_dir: Path | str = FIXTURES_DIR,
+        policy: RoutePolicy = FIXTURE_POLICY,
+    ) -> None:
         self.settings = settings
         self.fixtures_dir = Path(fixtures_dir)
+        self.policy = policy
         self.requests: list[CapturedRequest] = []
         self.segment_calls: list[SegmentCall] = []
+        # Every request to Segment's hosts, answered locally or not, in order.
+        self.segment_requests: list[CapturedRequest] = []
+        self.settings_responses: list[SettingsResponse] = []
+        # With PINTEREST_UNROUTED: the Pinterest requests the browser made,
+        # decoded, for matching with what the proxy recorded.
+        self.unrouted_pinterest_requests: list[CapturedRequest] = []
         self.blocked: list[CapturedRequest] = []
         self._context: BrowserContext | None = None
         self._in_flight: set[Request] = set()
@@ -115,13 +191,19 @@ class Capture:
         """Every request to a Pinterest host, decoded, the tag script download included."""
         return [captured.tag for captured in self.requests if captured.tag is not None]
 
+    @property
+    def fetched_settings(self) -> list[Any]:
+        """The Pinterest Tag settings of each CDN settings answer the pages received, in order (None: no destination)."""
+        return [response.destination_settings for response in self.settings_responses if 200 <= response.status < 300]
+
     def install(self, context: BrowserContext) -> None:
         """Route the context's requests through this capture, from now on."""
         self._context = context
-        context.route(_is_routed, self._handle)
+        context.route(self._is_routed, self._handle)
         context.on("request", self._on_request_started)
         context.on("requestfinished", self._on_request_ended)
         context.on("requestfailed", self._on_request_ended)
+        context.on("response", self._on_response)
 
     def note_activity(self) -> None:
         """Restart the quiet period, as after a request; drivers call it after each page action."""
@@ -199,10 +281,49 @@ class Capture:
             descriptions.append(description)
         return "; ".join(descriptions)
 
+    def _is_routed(self, url: str) -> bool:
+        host, path = _host_and_path(url)
+        if _matches_host(host, self.policy.blocked_hosts):
+            return True
+        if is_pinterest_host(host) and self.policy.pinterest == PINTEREST_UNROUTED:
+            # Only the tag script may be served here; the rest must reach the proxy untouched.
+            return self.policy.answer_scripts and host == TAG_SCRIPT_HOST and path == TAG_SCRIPT_PATH
+        if self.policy.block_other_hosts:
+            return host not in _LOOPBACK_HOSTS
+        if is_pinterest_host(host) or _matches_host(host, SEGMENT_DOMAINS):
+            return True
+        return self.policy.answer_scripts and path in HELPER_SCRIPT_PATHS
+
     def _on_request_started(self, request: Request) -> None:
-        if _is_tracked_request(request):
-            self._in_flight.add(request)
-            self._last_activity = time.monotonic()
+        if not _is_tracked_request(request):
+            return
+        self._in_flight.add(request)
+        self._last_activity = time.monotonic()
+        host, path = _host_and_path(request.url)
+        if is_pinterest_host(host):
+            if self.policy.pinterest == PINTEREST_UNROUTED:
+                self.unrouted_pinterest_requests.append(_observe_decoded(request))
+            return
+        captured = _observe(request)
+        self.segment_requests.append(captured)
+        if host == SEGMENT_API_HOST and path.startswith("/v1/"):
+            self._record_segment_call(captured, path)
+
+    def _on_response(self, response: Response) -> None:
+        host, path = _host_and_path(response.url)
+        if host != SEGMENT_CDN_HOST or not _SETTINGS_PATH.fullmatch(path):
+            return
+        try:
+            body = response.body()
+        except PlaywrightError as error:
+            log.warning("could not read the Segment CDN settings response for %s: %s", response.url, error)
+            body = b""
+        try:
+            document = json.loads(body.decode("utf-8")) if body else None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            log.warning("the Segment CDN settings response for %s is not JSON (%s)", response.url, error)
+            document = None
+        self.settings_responses.append(SettingsResponse(_observe(response.request), response.status, document))
 
     def _on_request_ended(self, request: Request) -> None:
         if request in self._in_flight:
@@ -218,32 +339,41 @@ class Capture:
             route.abort("failed")
 
     def _respond(self, route: Route, request: Request) -> None:
-        parts = urlsplit(request.url)
-        host = (parts.hostname or "").lower().rstrip(".")
-        if is_pinterest_host(host):
-            self._answer_pinterest(route, request, host, parts.path)
-        elif host == SEGMENT_CDN_HOST and _ANALYTICS_PATH.fullmatch(parts.path):
+        host, path = _host_and_path(request.url)
+        policy = self.policy
+        if _matches_host(host, policy.blocked_hosts):
+            self._block(route, request)
+        elif is_pinterest_host(host):
+            self._answer_pinterest(route, request, host, path)
+        elif host == SEGMENT_CDN_HOST and _ANALYTICS_PATH.fullmatch(path) and policy.answer_scripts:
             self._fulfill_fixture(route, ANALYTICS_FIXTURE)
-        elif host == SEGMENT_CDN_HOST and _SETTINGS_PATH.fullmatch(parts.path):
+        elif host == SEGMENT_CDN_HOST and _SETTINGS_PATH.fullmatch(path) and policy.answer_scripts:
             body = {"integrations": {DESTINATION_NAME: self.settings} if self.settings is not None else {}}
             route.fulfill(status=200, headers=_cors_headers(request), json=body)
-        elif host == SEGMENT_API_HOST and parts.path.startswith("/v1/"):
-            self._record_segment_call(request, parts.path)
+        elif host == SEGMENT_API_HOST and path.startswith("/v1/") and policy.answer_segment_api:
             route.fulfill(status=200, headers=_cors_headers(request), json={"success": True})
+        elif path in HELPER_SCRIPT_PATHS and policy.answer_scripts and not policy.block_other_hosts:
+            self._fulfill_fixture(route, Path(path.lstrip("/")))
+        elif policy.block_other_hosts:
+            self._block(route, request)
         else:
-            self.blocked.append(_observe(request))
-            log.debug("blocked %s %s", request.method, request.url)
-            route.abort("blockedbyclient")
+            route.continue_()
+
+    def _block(self, route: Route, request: Request) -> None:
+        self.blocked.append(_observe(request))
+        log.debug("blocked %s %s", request.method, request.url)
+        route.abort("blockedbyclient")
 
     def _answer_pinterest(self, route: Route, request: Request, host: str, path: str) -> None:
-        captured = _observe(request)
-        captured.tag = decode_request(captured.url, captured.method, captured.body, captured.content_type)
-        captured.tag.time = captured.time
+        is_tag_script = host == TAG_SCRIPT_HOST and path == TAG_SCRIPT_PATH
+        captured = _observe_decoded(request)
         self.requests.append(captured)
 
         headers = _cors_headers(request)
-        if host == TAG_SCRIPT_HOST and path == TAG_SCRIPT_PATH:
+        if is_tag_script and self.policy.answer_scripts:
             self._fulfill_fixture(route, TAG_SCRIPT_FIXTURE)
+        elif self.policy.pinterest != PINTEREST_ANSWER or is_tag_script:
+            route.continue_()
         elif request.method == "OPTIONS":
             # Playwright (read in 1.65's Chromium network manager) responds to
             # CORS preflights itself while routes are set, so only a page's
@@ -261,12 +391,11 @@ class Capture:
         else:
             route.fulfill(status=404, headers=headers, content_type="text/plain", body="Not answered by pintrk-harness.")
 
-    def _record_segment_call(self, request: Request, path: str) -> None:
-        captured = _observe(request)
+    def _record_segment_call(self, captured: CapturedRequest, path: str) -> None:
         try:
             payload = json.loads(captured.body.decode("utf-8")) if captured.body else None
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            log.warning("Segment call to %s has a body that is not JSON (%s); payload recorded as None", request.url, error)
+            log.warning("Segment call to %s has a body that is not JSON (%s); payload recorded as None", captured.url, error)
             payload = None
         endpoint = path.rstrip("/").rsplit("/", 1)[-1]
         self.segment_calls.append(SegmentCall(endpoint=endpoint, payload=payload, request=captured))
@@ -280,15 +409,20 @@ class Capture:
         route.fulfill(status=200, path=path, content_type=_SCRIPT_TYPE)
 
 
-def _is_routed(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host not in _LOOPBACK_HOSTS
+def _host_and_path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower().rstrip("."), parts.path
+
+
+def _matches_host(host: str, domains: tuple[str, ...]) -> bool:
+    """Tell whether a host is one of the domains or a subdomain of one."""
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
 def _is_tracked_request(request: Request) -> bool:
     """Tell whether a request goes to Pinterest or Segment (the requests wait_for_quiet watches)."""
-    host = (urlsplit(request.url).hostname or "").lower().rstrip(".")
-    return is_pinterest_host(host) or any(host == domain or host.endswith("." + domain) for domain in SEGMENT_DOMAINS)
+    host = _host_and_path(request.url)[0]
+    return is_pinterest_host(host) or _matches_host(host, SEGMENT_DOMAINS)
 
 
 def _without_query(url: str) -> str:
@@ -305,6 +439,13 @@ def _cors_headers(request: Request) -> dict[str, str]:
         "access-control-allow-credentials": "true",
         "vary": "Origin",
     }
+
+
+def _observe_decoded(request: Request) -> CapturedRequest:
+    captured = _observe(request)
+    captured.tag = decode_request(captured.url, captured.method, captured.body, captured.content_type)
+    captured.tag.time = captured.time
+    return captured
 
 
 def _observe(request: Request) -> CapturedRequest:

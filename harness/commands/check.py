@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from harness.check import CheckOptions, RunError, run_check
-from harness.report import write_json, write_junit_xml, write_terminal
-from harness.sites import ProfileError, load_profile
+from harness.live_browser import parse_host_mapping
+from harness.live_report import write_live_json, write_live_sections
+from harness.report import write_junit_xml, write_terminal
+from harness.sites import CAPTURE_MODES, ProfileError, load_profile
 
 SITES_DIR = Path(__file__).resolve().parents[2] / "sites"
 DEMO_SHOP = SITES_DIR / "demo-shop.yaml"
@@ -26,7 +28,10 @@ def add_parser(subparsers: Any) -> None:
         description=(
             "Run a site profile in Chromium, capture every request to Pinterest, and compare it with what "
             "the Segment destination and the tag should send. With no SITE, runs the bundled demo shop offline. "
-            "Exit status: 0 when every expectation holds, 1 when one failed, 2 when the run itself broke."
+            "A profile whose start_url is http(s) checks a live site with its real analytics.js and tag. The harness "
+            "responds to requests to ct.pinterest.com itself unless --send-to-pinterest is given. "
+            "Exit status: 0 when every expectation holds, 1 when one failed or lint found an error, "
+            "2 when the run itself broke (a diagnosis names why)."
         ),
     )
     parser.add_argument("site", nargs="?", metavar="SITE", help=f"site profile (YAML); default: the bundled demo shop ({DEMO_SHOP.name})")
@@ -43,6 +48,49 @@ def add_parser(subparsers: Any) -> None:
         help="when to keep the Playwright trace and the HAR (default: on-failure)",
     )
     parser.add_argument("--disable-lint", metavar="RULE", action="append", default=[], help="switch a lint rule off by id; repeat for more")
+
+    live = parser.add_argument_group("live sites")
+    live.add_argument(
+        "--capture",
+        choices=CAPTURE_MODES,
+        help="capture by Playwright routes in the browser, or through the mitmproxy proxy Chromium is launched with (default: the profile's capture, else routes)",
+    )
+    live.add_argument(
+        "--send-to-pinterest",
+        action="store_true",
+        default=None,
+        help="let requests to ct.pinterest.com reach Pinterest (they then count in your Pinterest data); by default the harness responds to them itself",
+    )
+    live.add_argument(
+        "--offline-scripts",
+        action="store_true",
+        default=None,
+        help="serve analytics.js, the Segment CDN settings and API responses, and Pinterest's core.js from the harness's fixtures",
+    )
+    live.add_argument(
+        "--answer-segment-api",
+        action="store_true",
+        help="respond to the calls to Segment's API locally, so they reach neither Segment nor its server-side destinations",
+    )
+    live.add_argument(
+        "--map-host",
+        metavar="HOST=ADDRESS[:PORT]",
+        action="append",
+        default=[],
+        help="make Chromium resolve HOST to ADDRESS (and PORT), as for a staging server; repeat for more",
+    )
+    live.add_argument(
+        "--only-mapped-hosts",
+        action="store_true",
+        help="every host not given with --map-host fails to resolve, and the proxy forwards nothing: no request leaves the machine",
+    )
+    live.add_argument("--block-host", metavar="HOST", action="append", default=[], help="abort requests to HOST and its subdomains, as an ad blocker would; repeat for more")
+    live.add_argument(
+        "--tag-wait",
+        metavar="SECONDS",
+        type=float,
+        help="seconds to wait for the tag's first request when the page made none, before diagnosing why (default: the profile's tag_wait, else 5)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -56,6 +104,15 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         print(f"pintrk-harness check: invalid site profile: {error}", file=stderr)
         return EXIT_BROKEN
 
+    try:
+        host_map = dict(parse_host_mapping(text) for text in args.map_host)
+    except ValueError as error:
+        print(f"pintrk-harness check: --map-host {error}", file=stderr)
+        return EXIT_BROKEN
+    if args.tag_wait is not None and not 0 <= args.tag_wait <= 600:
+        print(f"pintrk-harness check: --tag-wait {args.tag_wait:g}: expected seconds between 0 and 600", file=stderr)
+        return EXIT_BROKEN
+
     options = CheckOptions(
         browser=args.browser,
         headless=not args.headed,
@@ -64,6 +121,14 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         keep_artifacts=args.keep_artifacts,
         lint_disabled=list(args.disable_lint),
         progress=lambda text: print(text, file=stderr, flush=True),
+        capture=args.capture,
+        send_to_pinterest=args.send_to_pinterest,
+        offline_scripts=args.offline_scripts,
+        answer_segment_api=args.answer_segment_api,
+        host_map=host_map,
+        only_mapped_hosts=args.only_mapped_hosts,
+        blocked_hosts=list(args.block_host),
+        tag_wait=args.tag_wait,
     )
     try:
         result = run_check(profile, options)
@@ -72,8 +137,9 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         return EXIT_BROKEN
 
     write_terminal(result, stdout)
+    write_live_sections(result, stdout)
     if args.json:
-        write_json(result, args.json)
+        write_live_json(result, args.json)
     if args.junit_xml:
         write_junit_xml(result, args.junit_xml)
     if result.broken:
