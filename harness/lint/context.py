@@ -11,23 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
+from harness.tag import PAGE_EVENT, STANDARD_EVENTS as TAG_STANDARD_EVENTS
 from harness.wire import TagRequest
 
-# Standard event names, compared case-insensitively, as the tag compares them.
-STANDARD_EVENTS = (
-    "pagevisit",
-    "viewcategory",
-    "search",
-    "addtocart",
-    "checkout",
-    "watchvideo",
-    "signup",
-    "lead",
-    "custom",
-    "externalmeasurement",
-)
-# The event the tag sends for `pintrk('page')`.
-PAGE_EVENT = "init"
+# Standard event names in a fixed order, so a misspelt name is matched the same way on every run.
+STANDARD_EVENTS = tuple(sorted(TAG_STANDARD_EVENTS))
 
 _BRACKET_KEY = re.compile(r"(?P<name>[^\[\]]+)(?P<path>(?:\[[^\[\]]*\])+)")
 _BRACKET_STEP = re.compile(r"\[([^\[\]]*)\]")
