@@ -204,7 +204,11 @@ def write_junit_xml(result: CheckResult, path: Path) -> None:
         errors += 1
     for verification in result.pages:
         for verdict in verification.match.verdicts:
-            event = verdict.expected.event if verdict.expected else (verdict.observed.event if verdict.observed else None)
+            event = None
+            if verdict.expected is not None:
+                event = verdict.expected.event
+            elif verdict.observed is not None:
+                event = verdict.observed.event
             name = f"page {verification.page.index + 1}: {event} ({mask_emails(_step_of(verdict))})"
             case = ElementTree.SubElement(suite, "testcase", classname=f"page{verification.page.index + 1}", name=name)
             cases += 1

@@ -1,6 +1,6 @@
 """Verify what a run observed against what the destination and the tag should have sent.
 
-Pure. A run is a sequence of page loads; each page contributes the user
+Pure. A run is a sequence of page loads. Each page contributes the user
 traits stored when it loaded, the Segment calls it made (each labelled with
 the step that caused it) and the requests its tag sent. The Segment calls go
 through the destination model with the expected settings, the resulting
@@ -38,7 +38,7 @@ class SegmentMessage:
 
 @dataclass
 class PageObservation:
-    """What one page load did: the traits it started with, its Segment calls and tag requests."""
+    """The observations of one page load: its starting traits, Segment calls and tag requests."""
 
     index: int
     url: str

@@ -96,13 +96,16 @@ def describe_call(call: dict[str, Any]) -> str:
         parts = [json.dumps(call[key], ensure_ascii=False) for key in ("category", "name") if call.get(key) is not None]
         return "page " + " ".join(parts) if parts else "page"
     user_id = call.get("userId")
-    shown = "(no user id)" if user_id is None else mask_identity(user_id)
-    return f"identify {shown}"
+    if user_id is None:
+        return "identify (no user id)"
+    if "@" in str(user_id):
+        return f"identify {mask_identity(user_id)}"
+    return f"identify {json.dumps(user_id, ensure_ascii=False)}"
 
 
 def mask_identity(value: Any) -> str:
     """Show an identity value as the hash the tag would send, never as plain text."""
-    return f"<em sha256 {hash_identity(value)[:16]}…>"
+    return f"sha256:{hash_identity(value)[:16]}…"
 
 
 def _masked(value: Any) -> Any:

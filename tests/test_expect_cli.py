@@ -1,0 +1,61 @@
+"""`pintrk-harness expect`: commands for a case, as JSON and as a table."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from harness.cli import main
+from shared_vectors import destination_cases
+
+CASES = destination_cases()
+
+
+def run_with_stdin(monkeypatch, text, *args):
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    return main(["expect", "-", *args])
+
+
+@pytest.mark.parametrize("case", CASES[::20], ids=[case["id"] for case in CASES[::20]])
+def test_json_reproduces_case(monkeypatch, capsys, case):
+    assert run_with_stdin(monkeypatch, json.dumps(case), "--json") == 0
+    assert json.loads(capsys.readouterr().out) == case["pintrk"]
+
+
+def test_table_hides_plain_email(tmp_path, capsys):
+    case = {"settings": {"tid": "1"}, "calls": [{"type": "identify", "userId": "jane@example.com", "traits": {}}]}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    assert main(["expect", str(path)]) == 0
+    output = capsys.readouterr().out
+    assert "jane@example.com" not in output
+    assert "sha256:" in output
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{", "-: invalid JSON at line 1, column 2"),
+        ("[]", "-: expected a JSON object with settings, stored_traits and calls, got list"),
+        ("{}", "-: settings: missing"),
+        ('{"settings": {"tid": "1"}, "calls": {}}', "-: calls: expected a list of Segment messages"),
+        ('{"settings": {"tid": "1"}, "calls": [{"type": "group"}]}', '-: calls[0].type: expected "page", "track" or "identify", got "group"'),
+        ('{"settings": {"tid": 5}, "calls": []}', "-: settings: tid: expected the tag id as a string, got 5 (a number)"),
+    ],
+)
+def test_invalid_case_exit_two(monkeypatch, capsys, text, message):
+    assert run_with_stdin(monkeypatch, text) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_case_file(tmp_path, capsys):
+    assert main(["expect", str(tmp_path / "none.json")]) == 2
+    assert "none.json: cannot read the case file" in capsys.readouterr().err
+
+
+def test_settings_warning_on_stderr(monkeypatch, capsys):
+    case = {"settings": {"tid": "1", "pinterestEventMapping": None}, "calls": []}
+    assert run_with_stdin(monkeypatch, json.dumps(case), "--json") == 0
+    assert "null maps no event" in capsys.readouterr().err
