@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from harness.artifacts import scrub_artifacts
 from harness.browser import HarnessBrowser, Scenario, context_options
 from harness.capture.call_log import CallLog, PintrkCall
 from harness.capture.consent import probe_consent
@@ -394,6 +395,7 @@ def _keep_artifacts(result: CheckResult, options: CheckOptions, output_dir: Path
     """Keep the trace and HAR when keep_artifacts requires it, listing them in the result; delete them otherwise."""
     keep = options.keep_artifacts == "always" or (options.keep_artifacts == "on-failure" and not result.ok)
     if keep:
+        scrub_artifacts([path for path in paths if path.exists()])
         result.artifacts = [path for path in paths if path.exists()]
         return
     for path in paths:

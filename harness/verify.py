@@ -90,7 +90,7 @@ def verify_page(settings: Settings, page: PageObservation, options: MatchOptions
 
     commands: list[Any] = []
     labels: list[str] = []
-    load_label = f"page load {page.index + 1} ({page.url})"
+    load_label = f"page load {page.index + 1} ({display_url(page.url)})"
     for command in destination.commands_by_call[0]:
         commands.append(command)
         labels.append(load_label)
@@ -108,6 +108,15 @@ def verify_run(settings: Settings, pages: list[PageObservation], options: MatchO
     """Verify every page load of a run."""
     options = options or MatchOptions()
     return [verify_page(settings, page, options, timezone_offset_minutes) for page in pages]
+
+
+def display_url(url: str) -> str:
+    """Shorten a loopback URL to its path, so labels do not change with the server's port."""
+    for prefix in ("http://127.0.0.1:", "http://localhost:"):
+        if url.startswith(prefix):
+            rest = url[len(prefix):]
+            return rest[rest.find("/"):] if "/" in rest else "/"
+    return url
 
 
 def check_expectation(step: str, expectation: Expectation, requests: list[TagRequest]) -> ExpectationResult:

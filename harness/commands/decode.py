@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import IO, Any, Iterator, TextIO
 
 from harness.capture.har import HarError, read_har
@@ -31,7 +32,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("urls", nargs="*", metavar="URL", help="a request URL to decode as a GET request")
     parser.add_argument("--har", metavar="FILE", help="decode every request to a Pinterest host in this HAR file, after any URL arguments")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per request, one per line, with its lint findings under \"lint\"")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per request, one per line, with the lint findings of that request alone under \"lint\"")
     parser.add_argument("--disable-lint", metavar="RULE", action="append", default=[], help="switch a lint rule off by id; repeat for more")
     parser.add_argument("--no-lint", action="store_true", help="do not lint the decoded requests")
     parser.add_argument(
@@ -64,11 +65,13 @@ def run(
     with_problems = 0
     status = 0
     try:
-        for request in _requests(args, stdin):
+        for index, request in enumerate(_requests(args, stdin)):
             with_problems += bool(request.problems)
             if args.json:
-                # Streaming keeps memory bounded, so each request is linted on its own here.
+                # Streaming keeps memory bounded, so each request is linted on its own here:
+                # rules that compare several requests (tag-id-conflict, event-id-reused) run only for the table.
                 findings = [] if args.no_lint else lint([request], disabled=disabled)
+                findings = [replace(finding, request_index=index) for finding in findings]
                 write_json_line(request, stdout, findings, plain_emails=args.plain_emails)
             else:
                 decoded.append(request)
