@@ -483,15 +483,22 @@ def _resolve_url(url: str, profile: SiteProfile | None = None) -> str:
 
 
 def _wait_for_tag(scenario: Scenario, seconds: float) -> float:
-    """Wait up to `seconds` for the page's first request to a Pinterest host; return the seconds waited."""
+    """Wait up to `seconds` for the page's first request to a Pinterest host; return the seconds waited.
+
+    When nothing came, the result is `seconds` itself, so a diagnosis names the configured wait.
+    """
     started = time.monotonic()
-    if seconds > 0:
-        try:
-            scenario.context.wait_for_event("request", predicate=lambda request: is_pinterest_host(split_url(request.url)[0]), timeout=seconds * 1000)
-            # Let the tag's first requests finish before the context closes.
-            scenario.wait_for_quiet(idle_ms=QUIET_MS, timeout=max(seconds, 1.0))
-        except (PlaywrightTimeoutError, TimeoutError):
-            pass
+    if seconds <= 0:
+        return 0.0
+    try:
+        scenario.context.wait_for_event("request", predicate=lambda request: is_pinterest_host(split_url(request.url)[0]), timeout=seconds * 1000)
+    except PlaywrightTimeoutError:
+        return seconds
+    try:
+        # Let the tag's first requests finish before the context closes.
+        scenario.wait_for_quiet(idle_ms=QUIET_MS, timeout=max(seconds, 1.0))
+    except TimeoutError:
+        pass
     return time.monotonic() - started
 
 
