@@ -421,7 +421,7 @@ def _perform(profile: SiteProfile, scenario: Scenario, steps: list[StepOutcome],
     except (PlaywrightError, TimeoutError) as error:
         navigation.error = str(error)
         first.error = f"cannot load {profile.start_url}: {_first_line(error)}"
-    if first.error is None and navigation.status is not None and navigation.status >= 500:
+    if first.error is None and navigation.status is not None and navigation.status >= 400:
         first.error = f"{profile.start_url} answered HTTP {navigation.status}"
     if first.error is None:
         try:

@@ -5,7 +5,7 @@ one Diagnosis (a name, a message and a hint) or None. Faults are tried in
 order, the first that applies wins:
 
 1. the start page did not load: `host-not-found`, `connection-refused`,
-   `page-timeout`, `page-load-failed`, or `server-error` for an HTTP 5xx;
+   `page-timeout`, `page-load-failed`, `server-error` for an HTTP 5xx, or `page-not-found` for a 4xx;
 2. `csp-blocks-pinterest`: the page's Content-Security-Policy blocked a
    request to a Pinterest host;
 3. `tag-script-missing` (an HTTP error for core.js, or pintrk called but
@@ -163,7 +163,7 @@ class Observations:
 
 def diagnose(observations: Observations) -> Diagnosis | None:
     """Return the first fault that explains the observations, or None when nothing is wrong."""
-    for check in (_navigation, _server_error, _csp, _tag_script, _user_request, _silence):
+    for check in (_navigation, _server_error, _page_not_found, _csp, _tag_script, _user_request, _silence):
         diagnosis = check(observations)
         if diagnosis is not None:
             return diagnosis
@@ -199,6 +199,17 @@ def _navigation(observations: Observations) -> Diagnosis | None:
         "page-load-failed",
         f"{url} failed to load: {code.group(1) if code else _first_line(error)}",
         "Open the URL in a browser to see the error; Chromium's net error list explains each code.",
+    )
+
+
+def _page_not_found(observations: Observations) -> Diagnosis | None:
+    status = observations.page_status
+    if status is None or not 400 <= status < 500:
+        return None
+    return Diagnosis(
+        "page-not-found",
+        f"{observations.start_url} responded with HTTP {status}, so there is no page to check",
+        "Check start_url (for a fixture: URL, the path under fixtures/), and any login the page needs.",
     )
 
 

@@ -49,7 +49,11 @@ class Settings:
 
 
 def _describe(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        # A YAML alias can make a value contain itself.
+        text = "a value that contains itself"
     if len(text) > 80:
         text = text[:77] + "..."
     kind = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value))

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from harness.lint import validate_rule_ids
+
 from harness.settings import Settings, SettingsError, load_settings, settings_from_cdn
 
 # Step actions, each with the shape of its value.
@@ -95,7 +97,11 @@ class SiteProfile:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        # A YAML alias can make a value contain itself.
+        text = "a value that contains itself"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -124,6 +130,10 @@ def parse_profile(document: Any, path: Path) -> SiteProfile:
     """Validate a profile already read from YAML."""
     if not isinstance(document, dict):
         raise ProfileError(f"{path}: expected a mapping with start_url, settings and steps, got {_show(document)}")
+    try:
+        json.dumps(document, default=str)
+    except (ValueError, RecursionError) as error:
+        raise ProfileError(f"{path}: a value contains itself (a YAML alias that refers to its own parent); write it out in full") from error
     unknown = sorted(set(document) - PROFILE_KEYS)
     if unknown:
         raise ProfileError(f"{path}: {unknown[0]}: unknown key (known: {', '.join(sorted(PROFILE_KEYS))})")
@@ -243,6 +253,10 @@ def _parse_lint(value: Any, path: Path) -> list[str]:
     disabled = value.get("disable", [])
     if not isinstance(disabled, list) or not all(isinstance(item, str) for item in disabled):
         raise ProfileError(f"{path}: lint.disable: expected a list of rule ids, got {_show(disabled)}")
+    try:
+        validate_rule_ids(disabled)
+    except ValueError as error:
+        raise ProfileError(f"{path}: lint.disable: {error}") from error
     return disabled
 
 

@@ -56,7 +56,7 @@ def test_host_not_found_names_host() -> None:
     assert "--map-host" in diagnosis.hint
 
 
-@pytest.mark.parametrize("status, name", [(500, "server-error"), (503, "server-error"), (404, None), (200, None)])
+@pytest.mark.parametrize("status, name", [(500, "server-error"), (503, "server-error"), (404, "page-not-found"), (200, None)])
 def test_page_status(status: int, name: str | None) -> None:
     assert name_of(observed(page_status=status, pintrk_commands=[["load", "1"]], pinterest_requests=[RequestOutcome(SCRIPT, status=200)])) == name
 

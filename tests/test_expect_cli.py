@@ -59,3 +59,22 @@ def test_settings_warning_on_stderr(monkeypatch, capsys):
     case = {"settings": {"tid": "1", "pinterestEventMapping": None}, "calls": []}
     assert run_with_stdin(monkeypatch, json.dumps(case), "--json") == 0
     assert "null maps no event" in capsys.readouterr().err
+
+
+def test_deeply_nested_case_exit_two(monkeypatch, capsys):
+    assert run_with_stdin(monkeypatch, '{"x":' * 100_000) == 2
+    assert "-: JSON nested too deeply to read" in capsys.readouterr().err
+
+
+def test_closed_stdin_exit_two(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", None)
+    assert main(["expect", "-"]) == 2
+    assert "standard input is closed" in capsys.readouterr().err
+
+
+def test_table_masks_emails_in_event_data(tmp_path, capsys):
+    case = {"settings": {"tid": "1", "pinterestCustomProperties": ["contact"]}, "calls": [{"type": "track", "event": "X", "properties": {"contact": "jane@example.com"}}]}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    assert main(["expect", str(path)]) == 0
+    assert "jane@example.com" not in capsys.readouterr().out

@@ -446,7 +446,7 @@ def test_cli_port_in_use(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         status, _, errors = run_command("--port", str(taken.getsockname()[1]), "--confdir", str(tmp_path / "mitmproxy"))
-    assert status == 1
+    assert status == 2
     assert "address already in use" in errors
 
 

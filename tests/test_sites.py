@@ -76,6 +76,8 @@ def test_settings_from_cdn_file(tmp_path):
         ("start_url: https://x/\nsettings: {file: missing.json}\n", r"site.yaml: settings.file: .*missing.json not found"),
         ("start_url: [\n", r"site.yaml: invalid YAML at line 2, column 1"),
         ("- a\n", r"site.yaml: expected a mapping with start_url, settings and steps"),
+        ("start_url: https://x/\nlint: {disable: [no-such-rule]}\n", r"site.yaml: lint.disable: unknown lint rule id 'no-such-rule'"),
+        ("start_url: https://x/\nname: &a [*a]\n", r"site.yaml: a value contains itself"),
     ],
 )
 def test_invalid_profile_named(tmp_path, text, message):

@@ -98,6 +98,10 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     site = Path(args.site) if args.site else DEMO_SHOP
+    path_problem = _check_output_paths(args)
+    if path_problem:
+        print(f"pintrk-harness check: {path_problem}", file=stderr)
+        return EXIT_BROKEN
     try:
         profile = load_profile(site)
     except ProfileError as error:
@@ -145,3 +149,13 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     if result.broken:
         return EXIT_BROKEN
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _check_output_paths(args: argparse.Namespace) -> str | None:
+    """Return why a report or output path cannot be written, before the run spends time."""
+    for option, path in (("--json", args.json), ("--junit-xml", args.junit_xml)):
+        if path is not None and path.is_dir():
+            return f"{option} {path}: is a folder; give a file name"
+    if args.output_dir.exists() and not args.output_dir.is_dir():
+        return f"--output-dir {args.output_dir}: is a file; give a folder"
+    return None

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
+from harness.capture.records import mask_emails
 from harness.destination import DestinationRun, run_destination
 from harness.settings import SettingsError, load_settings
 from harness.tag import hash_identity
@@ -60,6 +61,8 @@ def read_case(path: str) -> dict[str, Any]:
     """Read and check a case file (or standard input for "-")."""
     try:
         if path == "-":
+            if sys.stdin is None:
+                raise CaseError("-: standard input is closed; give a case file or pipe one in")
             text = sys.stdin.read()
         else:
             with open(path, encoding="utf-8") as handle:
@@ -72,6 +75,8 @@ def read_case(path: str) -> dict[str, Any]:
         case = json.loads(text)
     except json.JSONDecodeError as error:
         raise CaseError(f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
+    except RecursionError as error:
+        raise CaseError(f"{path}: JSON nested too deeply to read") from error
     if not isinstance(case, dict):
         raise CaseError(f"{path}: expected a JSON object with settings, stored_traits and calls, got {type(case).__name__}")
     if "settings" not in case:
@@ -113,7 +118,7 @@ def _masked(value: Any) -> Any:
         return {key: mask_identity(item) if key in IDENTITY_KEYS else _masked(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_masked(item) for item in value]
-    return value
+    return mask_emails(value)
 
 
 def write_table(result: DestinationRun, calls: list[dict[str, Any]], stream: TextIO) -> None:

@@ -22,7 +22,7 @@ from harness.capture.records import format_time, mask_emails, summarize
 DEFAULT_PORT = 8080
 # mitmproxy's own default, so a CA already installed for mitmproxy keeps working.
 DEFAULT_CONFDIR = "~/.mitmproxy"
-START_FAILED = 1
+START_FAILED = 2
 USAGE_ERROR = 2
 # How often the foreground loop checks for a stop request between events.
 _POLL_SECONDS = 0.2

@@ -132,7 +132,7 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         return "--offline-scripts, --map-host, --only-mapped-hosts and --headless set up the browser, which --proxy does not start"
     if args.url and urlsplit(args.url).scheme not in ("http", "https"):
         return f"URL {args.url!r} is not an http(s) URL"
-    if args.duration is not None and args.duration <= 0:
+    if args.duration is not None and not 0 < args.duration < float("inf"):
         return f"--duration {args.duration:g}: expected a number of seconds above 0"
     if args.max_events is not None and args.max_events <= 0:
         return f"--max-events {args.max_events}: expected a count above 0"

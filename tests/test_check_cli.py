@@ -1,0 +1,38 @@
+"""`pintrk-harness check`: exit statuses and paths checked before a run."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.check import CheckOptions, run_check
+from harness.cli import main
+from harness.sites import load_profile
+
+
+def test_json_path_is_folder(tmp_path, capsys):
+    assert main(["check", "--json", str(tmp_path)]) == 2
+    assert f"--json {tmp_path}: is a folder" in capsys.readouterr().err
+
+
+def test_output_dir_is_file(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["check", "--output-dir", str(blocker)]) == 2
+    assert "is a file; give a folder" in capsys.readouterr().err
+
+
+def test_invalid_profile_exit_two(tmp_path, capsys):
+    profile = tmp_path / "site.yaml"
+    profile.write_text("start_url: 5\n", encoding="utf-8")
+    assert main(["check", str(profile)]) == 2
+    assert "site.yaml: start_url: expected a URL" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_missing_fixture_page_diagnosed(tmp_path, harness_browser):
+    path = tmp_path / "site.yaml"
+    path.write_text("start_url: fixture:does/not/exist.html\ntimeout: 5\n", encoding="utf-8")
+    result = run_check(load_profile(path), CheckOptions(output_dir=tmp_path / "out"), harness_browser)
+    assert result.diagnosis is not None
+    assert result.diagnosis.name == "page-not-found"
+    assert "HTTP 404" in result.broken
