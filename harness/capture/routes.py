@@ -104,7 +104,7 @@ class RoutePolicy:
             raise ValueError(f"RoutePolicy.pinterest: expected one of {', '.join(PINTEREST_HANDLING)}, got {self.pinterest!r}")
 
 
-# The offline fixture world: everything answered locally, every other host aborted.
+# The offline fixture world: Segment and Pinterest served locally, every other host aborted.
 FIXTURE_POLICY = RoutePolicy()
 
 
@@ -139,7 +139,7 @@ class SegmentCall:
 
 @dataclass
 class SettingsResponse:
-    """One answer to a page's request for its Segment CDN settings."""
+    """One response to a page's request for its Segment CDN settings."""
 
     request: CapturedRequest
     status: int
