@@ -33,7 +33,7 @@ from harness.browser import HarnessBrowser, Scenario, context_options
 from harness.capture.call_log import CallLog, PintrkCall
 from harness.capture.consent import probe_consent
 from harness.capture.observer import NetworkObserver
-from harness.capture.page_loads import PageLoad, PageLoadLog
+from harness.capture.page_loads import PageLoadLog
 from harness.capture.proxy import ProxyStartError
 from harness.capture.routes import (
     PINTEREST_ANSWER,
@@ -53,7 +53,7 @@ from harness.noscript import NoscriptImage, noscript_images
 from harness.observed import group_pages, merge_proxied, verify_pages
 from harness.settings import DESTINATION_NAME, Settings, SettingsError, load_settings
 from harness.sites import FIXTURE_SCHEME, SiteProfile, Step
-from harness.verify import ExpectationResult, PageObservation, PageVerification, check_expectation
+from harness.verify import ExpectationResult, PageVerification, check_expectation
 from harness.wire import is_pinterest_host, split_url
 
 log = logging.getLogger(__name__)
@@ -535,23 +535,6 @@ def _destination_in_settings(capture: Capture) -> bool | None:
     if not fetched:
         return None
     return any(settings is not None for settings in fetched)
-
-
-def _observed_pages(loads: list[PageLoad], scenario: Scenario, steps: list[StepOutcome]) -> list[PageObservation]:
-    """Group Segment calls and tag requests by the page load that made them.
-
-    Kept for callers that verify every page with the Segment model. The
-    grouping in harness.observed also distinguishes base-code pages.
-    """
-    grouped = group_pages(
-        loads,
-        scenario.segment_calls,
-        [],
-        scenario.captured_requests,
-        [],
-        lambda moment: _step_label(steps, moment),
-    )
-    return [page.observation for page in grouped]
 
 
 def _step_label(steps: list[StepOutcome], moment: float) -> str:
