@@ -15,7 +15,8 @@ import yaml
 
 from harness.lint import validate_rule_ids
 
-from harness.settings import Settings, SettingsError, load_settings, settings_from_cdn
+from harness.settings import Settings, SettingsError, load_settings
+from harness.settings_file import read_settings_file
 
 # Step actions, each with the shape of its value.
 BROWSER_ACTIONS = ("goto", "click", "fill", "press", "select", "wait_for")
@@ -198,7 +199,13 @@ def _parse_flag(document: dict[str, Any], key: str, path: Path) -> bool:
 def _parse_settings(value: Any, path: Path) -> Settings | None:
     if value == "auto":
         return None
-    if isinstance(value, dict) and set(value) == {"file"}:
+    if isinstance(value, dict) and "file" in value:
+        others = sorted(str(key) for key in value if key != "file")
+        if others:
+            raise ProfileError(
+                f"{path}: settings: {others[0]}: not allowed beside file; "
+                "give either {file: PATH} or the destination settings inline, not both"
+            )
         return _settings_from_file(value["file"], path)
     if not isinstance(value, dict):
         raise ProfileError(f"{path}: settings: expected auto, {{file: PATH}} or the destination settings, got {_show(value)}")
@@ -209,23 +216,14 @@ def _parse_settings(value: Any, path: Path) -> Settings | None:
 
 
 def _settings_from_file(file_value: Any, path: Path) -> Settings:
-    if not isinstance(file_value, str):
-        raise ProfileError(f"{path}: settings.file: expected a path, got {_show(file_value)}")
+    if not isinstance(file_value, str) or not file_value:
+        raise ProfileError(f"{path}: settings.file: expected the path of a JSON or YAML settings file, got {_show(file_value)}")
     settings_path = (path.parent / file_value).resolve()
     try:
-        document = json.loads(settings_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ProfileError(f"{path}: settings.file: {settings_path} not found") from error
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProfileError(f"{path}: settings.file: cannot read {settings_path} ({error})") from error
-    except json.JSONDecodeError as error:
-        raise ProfileError(f"{path}: settings.file: {settings_path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
-    try:
-        if isinstance(document, dict) and "integrations" in document:
-            return settings_from_cdn(document, str(settings_path))
-        return load_settings(document, str(settings_path))
+        _, settings = read_settings_file(settings_path)
     except SettingsError as error:
-        raise ProfileError(str(error)) from error
+        raise ProfileError(f"{path}: settings.file: {error}") from error
+    return settings
 
 
 def _parse_fixture_settings(value: Any, path: Path) -> Path | None:

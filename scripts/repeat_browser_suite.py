@@ -5,7 +5,12 @@ subprocess, from the repository root. One line of progress is printed after
 each run. At the end come the number of failed runs and how often each test failed.
 Exit status: 0 when every run passed, 1 when any failed, 2 for a usage error.
 
-Usage: python3 scripts/repeat_browser_suite.py [--runs N] [--timeout SECONDS]
+With --jobs N, up to N runs go at once, each with its own pytest --basetemp
+folder, deleted when the run passed and otherwise at the end. Much of a browser run is spent
+waiting for pages and quiet periods, so two runs at once on two cores finish
+sooner than two in a row, and they also load the machine more than CI does.
+
+Usage: python3 scripts/repeat_browser_suite.py [--runs N] [--jobs N] [--timeout SECONDS]
                                                [--keep-output DIR] [-- PYTEST-ARGS...]
 """
 
@@ -13,10 +18,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence, TextIO
@@ -95,21 +103,44 @@ def repeat(
     cwd: Path = REPOSITORY,
     timeout: float = 1800.0,
     keep_output: Path | None = None,
+    jobs: int = 1,
 ) -> list[RunOutcome]:
-    """Run `command` `runs` times, printing one line per run to `stream`.
+    """Run `command` `runs` times, up to `jobs` at once, printing one line per finished run to `stream`.
 
     With `keep_output`, the full output of each run that did not pass is
-    written there as run-<number>.txt.
+    written there as run-<number>.txt. With more than one job, each run gets
+    `--basetemp` in a temporary folder of its own, so that concurrent pytest
+    sessions never share or clean up each other's tmp_path folders. The
+    returned outcomes are in run-number order.
     """
+    if jobs == 1:
+        return [_report_outcome(run_once(command, number, cwd, timeout), runs, stream, keep_output) for number in range(1, runs + 1)]
+
     outcomes = []
-    for number in range(1, runs + 1):
-        outcome = run_once(command, number, cwd, timeout)
-        outcomes.append(outcome)
-        print(describe_run(outcome, runs), file=stream, flush=True)
-        if keep_output is not None and not outcome.passed:
-            keep_output.mkdir(parents=True, exist_ok=True)
-            (keep_output / f"run-{number}.txt").write_text(outcome.output, encoding="utf-8")
-    return outcomes
+    with tempfile.TemporaryDirectory(prefix="repeat-browser-suite-") as scratch:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = []
+            for number in range(1, runs + 1):
+                basetemp = Path(scratch) / f"run-{number}"
+                futures.append(pool.submit(_run_with_basetemp, command, number, cwd, timeout, basetemp))
+            for future in as_completed(futures):
+                outcomes.append(_report_outcome(future.result(), runs, stream, keep_output))
+    return sorted(outcomes, key=lambda outcome: outcome.number)
+
+
+def _run_with_basetemp(command: Sequence[str], number: int, cwd: Path, timeout: float, basetemp: Path) -> RunOutcome:
+    outcome = run_once([*command, f"--basetemp={basetemp}"], number, cwd, timeout)
+    if outcome.passed:
+        shutil.rmtree(basetemp, ignore_errors=True)
+    return outcome
+
+
+def _report_outcome(outcome: RunOutcome, runs: int, stream: TextIO, keep_output: Path | None) -> RunOutcome:
+    print(describe_run(outcome, runs), file=stream, flush=True)
+    if keep_output is not None and not outcome.passed:
+        keep_output.mkdir(parents=True, exist_ok=True)
+        (keep_output / f"run-{outcome.number}.txt").write_text(outcome.output, encoding="utf-8")
+    return outcome
 
 
 def write_summary(outcomes: list[RunOutcome], stream: TextIO) -> None:
@@ -133,6 +164,7 @@ def write_summary(outcomes: list[RunOutcome], stream: TextIO) -> None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--runs", type=int, default=50, help="how many times to run the suite (default: 50)")
+    parser.add_argument("--jobs", type=int, default=1, help="how many runs go at once (default: 1)")
     parser.add_argument(
         "--timeout", type=float, default=1800.0, help="seconds after which one run is stopped and counted as failed (default: 1800)"
     )
@@ -141,6 +173,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs: expected a positive number of runs, got {args.runs}")
+    if args.jobs < 1:
+        parser.error(f"--jobs: expected a positive number of concurrent runs, got {args.jobs}")
     if args.timeout <= 0:
         parser.error(f"--timeout: expected a positive number of seconds, got {args.timeout:g}")
     return args
@@ -149,8 +183,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None, stream: TextIO = sys.stdout) -> int:
     args = parse_args(argv)
     command = PYTEST_COMMAND + list(args.pytest_args)
-    print(f"Running {shlex.join(command)} {args.runs} times in {REPOSITORY}", file=stream, flush=True)
-    outcomes = repeat(command, args.runs, stream, timeout=args.timeout, keep_output=args.keep_output)
+    at_once = f", {args.jobs} at once" if args.jobs > 1 else ""
+    print(f"Running {shlex.join(command)} {args.runs} times{at_once} in {REPOSITORY}", file=stream, flush=True)
+    started = time.monotonic()
+    outcomes = repeat(command, args.runs, stream, timeout=args.timeout, keep_output=args.keep_output, jobs=args.jobs)
+    print(f"Took {time.monotonic() - started:.0f} s in all.", file=stream)
     write_summary(outcomes, stream)
     return 0 if all(outcome.passed for outcome in outcomes) else 1
 

@@ -75,6 +75,46 @@ def test_repeat_keeps_failed_output(script, flaky_suite: Path, tmp_path: Path) -
     assert "test_second_run_fails" in (kept_dir / "run-2.txt").read_text(encoding="utf-8")
 
 
+# A suite that records the pytest base temporary folder of each run beside the tests.
+BASETEMP_SUITE = '''
+from pathlib import Path
+
+
+def test_record_basetemp(tmp_path_factory):
+    with Path(__file__).with_name("basetemps.txt").open("a", encoding="utf-8") as record:
+        record.write(f"{tmp_path_factory.getbasetemp()}\\n")
+'''
+
+
+def test_concurrent_runs_use_own_basetemp(script, flaky_suite: Path) -> None:
+    (flaky_suite / "test_basetemp.py").write_text(BASETEMP_SUITE, encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_basetemp.py"]
+    stream = io.StringIO()
+    outcomes = script.repeat(command, 4, stream, cwd=flaky_suite, jobs=2)
+
+    assert [outcome.number for outcome in outcomes] == [1, 2, 3, 4]
+    assert all(outcome.passed for outcome in outcomes)
+    assert stream.getvalue().count(" passed in ") == 4
+    basetemps = (flaky_suite / "basetemps.txt").read_text(encoding="utf-8").split()
+    assert len(set(basetemps)) == 4
+    assert sorted(Path(folder).name for folder in basetemps) == ["run-1", "run-2", "run-3", "run-4"]
+    assert not any(Path(folder).exists() for folder in basetemps)
+
+
+def test_concurrent_failures_counted(script, flaky_suite: Path, tmp_path: Path) -> None:
+    (flaky_suite / "test_fails.py").write_text("def test_always_fails():\n    assert False\n", encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_fails.py"]
+    stream = io.StringIO()
+    kept_dir = tmp_path / "kept"
+    outcomes = script.repeat(command, 3, stream, cwd=flaky_suite, jobs=3, keep_output=kept_dir)
+    script.write_summary(outcomes, stream)
+
+    assert [outcome.status for outcome in outcomes] == [1, 1, 1]
+    assert "3 runs, 3 failed." in stream.getvalue()
+    assert "  3 of 3  test_fails.py::test_always_fails" in stream.getvalue()
+    assert sorted(path.name for path in kept_dir.iterdir()) == ["run-1.txt", "run-2.txt", "run-3.txt"]
+
+
 def test_repeat_reports_timeout(script, flaky_suite: Path) -> None:
     stream = io.StringIO()
     command = [sys.executable, "-c", "import time; time.sleep(60)"]
@@ -93,3 +133,10 @@ def test_zero_runs_rejected(script, capsys) -> None:
         script.main(["--runs", "0"])
     assert raised.value.code == 2
     assert "--runs: expected a positive number of runs, got 0" in capsys.readouterr().err
+
+
+def test_zero_jobs_rejected(script, capsys) -> None:
+    with pytest.raises(SystemExit) as raised:
+        script.main(["--jobs", "0"])
+    assert raised.value.code == 2
+    assert "--jobs: expected a positive number of concurrent runs, got 0" in capsys.readouterr().err

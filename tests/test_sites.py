@@ -60,6 +60,23 @@ def test_settings_from_cdn_file(tmp_path):
     assert profile.settings.use_enhanced_match_load is True
 
 
+def test_settings_from_yaml_file(tmp_path):
+    (tmp_path / "pinterest.yaml").write_text("tid: '2612345678901'\nuseEnhancedMatchLoad: true\n", encoding="utf-8")
+    profile = load_profile(write(tmp_path, "start_url: https://shop.example/\nsettings: {file: pinterest.yaml}\n"))
+    assert profile.settings.tid == "2612345678901"
+    assert profile.settings.use_enhanced_match_load is True
+
+
+def test_settings_file_error_names_key(tmp_path):
+    (tmp_path / "bad.json").write_text('{"tid": 5}', encoding="utf-8")
+    with pytest.raises(ProfileError) as raised:
+        load_profile(write(tmp_path, "start_url: https://shop.example/\nsettings: {file: bad.json}\n"))
+    message = str(raised.value)
+    assert message.startswith(f"{tmp_path / 'site.yaml'}: settings.file: ")
+    assert "bad.json" in message
+    assert "tid" in message
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
@@ -73,7 +90,9 @@ def test_settings_from_cdn_file(tmp_path):
         ("start_url: https://x/\nsteps: [{click: a, expect: {event: Lead, em: maybe}}]\n", r"site.yaml: steps\[0\].expect\[0\].em: expected one of expected, absent, any, got \"maybe\""),
         ("start_url: https://x/\nsettings: {tid: 2612345678901}\n", r"site.yaml: settings: tid: expected the tag id as a string, got 2612345678901 \(a number\)"),
         ("start_url: https://x/\ntimeout: 0\n", r"site.yaml: timeout: expected seconds between 0 and 600, got 0"),
-        ("start_url: https://x/\nsettings: {file: missing.json}\n", r"site.yaml: settings.file: .*missing.json not found"),
+        ("start_url: https://x/\nsettings: {file: missing.json}\n", r"site.yaml: settings.file: .*missing.json: settings file not found"),
+        ("start_url: https://x/\nsettings: {file: s.json, tid: '1'}\n", r"site.yaml: settings: tid: not allowed beside file"),
+        ("start_url: https://x/\nsettings: {file: 7}\n", r"site.yaml: settings.file: expected the path of a JSON or YAML settings file, got 7"),
         ("start_url: [\n", r"site.yaml: invalid YAML at line 2, column 1"),
         ("- a\n", r"site.yaml: expected a mapping with start_url, settings and steps"),
         ("start_url: https://x/\nlint: {disable: [no-such-rule]}\n", r"site.yaml: lint.disable: unknown lint rule id 'no-such-rule'"),

@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -248,6 +249,20 @@ def test_browser_watch_duration(harness_browser: HarnessBrowser, site: SiteServe
     status = watch_command.run(args, output, io.StringIO(), harness_browser=harness_browser)
     assert status == 0
     assert "Summary: no Pinterest event seen." in output.getvalue()
+
+
+@pytest.mark.browser
+def test_browser_watch_unreachable_url(harness_browser: HarnessBrowser) -> None:
+    # A port that was free a moment ago: nothing listens there, so the connection is refused.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    output, errors = io.StringIO(), io.StringIO()
+    status = watch_command.run(parse(f"http://127.0.0.1:{port}/", "--headless"), output, errors, harness_browser=harness_browser)
+    assert status == 2
+    assert f"pintrk-harness watch: cannot open http://127.0.0.1:{port}/: " in errors.getvalue()
+    assert "ERR_CONNECTION_REFUSED" in errors.getvalue()
+    assert "Summary" not in output.getvalue()
 
 
 def test_watch_needs_url_or_proxy() -> None:

@@ -188,6 +188,13 @@ def _watch_browser(
         print(f"Watching {args.url}; requests to ct.pinterest.com are {destination}. Press Ctrl-C to stop.", file=stdout, flush=True)
         try:
             scenario.playwright_page.goto(args.url, wait_until="commit")
+        except PlaywrightError as error:
+            if not stop.is_set():
+                print(f"pintrk-harness watch: cannot open {args.url}: {_first_line(error)}", file=stderr)
+                return EXIT_BROKEN
+        except KeyboardInterrupt:
+            stop.set()
+        try:
             stream_events(events, watcher, stop=stop, max_events=args.max_events, duration=args.duration, pump=feed.pump)
         except KeyboardInterrupt:
             pass
