@@ -179,8 +179,15 @@ def test_table_masks_plain_email(capsys):
     main(["decode", url])
     out = capsys.readouterr().out
     assert "jane.doe" not in out.lower()
-    assert "***@***" in out
-    assert hashlib.sha256(b"jane.doe@example.com").hexdigest()[:12] in out
+    assert "<email" in out
+    assert f"sha256:{hashlib.sha256(b'jane.doe@example.com').hexdigest()[:12]}…>" in out
+
+
+def test_table_masks_email_in_tid(capsys):
+    main(["decode", "https://ct.pinterest.com/v3/?event=init&tid=shop@example.com"])
+    out = capsys.readouterr().out
+    assert "shop@example.com" not in out
+    assert f"sha256:{hashlib.sha256(b'shop@example.com').hexdigest()[:12]}" in out
 
 
 def test_table_without_requests(monkeypatch, capsys):

@@ -6,51 +6,15 @@ caller asks for the record as sent.
 
 from __future__ import annotations
 
-import hashlib
-import re
 import time as time_module
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
+from harness.email_mask import email_digest, mask_emails
 from harness.wire import TagRequest, is_hash
-
-# An email address as it appears in decoded text, in a query string (`@` as
-# %40) or in a doubly-encoded body (%2540). A match may start only at the
-# beginning of the text, after a character that cannot be in an address, or
-# right after a complete escape (%XX other than %25, or %25XX), so
-# `%22a%40b.com` masks `a%40b.com` and `%2522a%2540b.com` masks `a%2540b.com`.
-# NOTE: in a local part with other characters (such as `!#$&'*/=?^{|}~`), the
-# text up to the last such character stays visible. Addresses inside base64
-# or other encodings are not masked at all.
-_EMAIL = re.compile(
-    r"(?:(?<=%25[0-9A-Fa-f]{2})|(?<=%(?:[013-9A-Fa-f][0-9A-Fa-f]|2[0-46-9A-Fa-f]))|(?<![A-Za-z0-9._+%-]))"
-    r"(?:[A-Za-z0-9._+-]|%2[Bb]|%252[Bb])+"
-    r"(?:@|%40|%2540)"
-    r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-)
 
 _MAX_DATA_KEYS = 6
 _MAX_VALUE_CHARS = 32
-
-
-def email_digest(text: str) -> str:
-    """Hash an email address as the tag does (trimmed, lowercased, SHA-256), after undoing percent-encoding."""
-    decoded = unquote(unquote(text))
-    return hashlib.sha256(decoded.strip().lower().encode("utf-8")).hexdigest()
-
-
-def mask_emails(value: Any) -> Any:
-    """Return a copy of a JSON-like value with every email address in its strings and keys replaced by its hash."""
-    if isinstance(value, str):
-        if "@" not in value and "%40" not in value and "%2540" not in value:
-            return value  # the common case, and much faster than the regular expression
-        return _EMAIL.sub(lambda match: f"<email sha256:{email_digest(match[0])}>", value)
-    if isinstance(value, dict):
-        return {mask_emails(key): mask_emails(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mask_emails(item) for item in value]
-    return value
 
 
 def to_record(request: TagRequest, client: str, plain_emails: bool = False) -> dict[str, Any]:

@@ -7,7 +7,6 @@ hand-written noscript fallback can send) is shown masked, with its SHA-256.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Sequence, TextIO
 
 from rich import box
@@ -15,10 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from harness.tag import hash_identity
+from harness.email_mask import mask_emails
 from harness.wire import TagRequest, is_hash, split_url
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MAX_VALUE_LENGTH = 40
 _MAX_KEYS_SHOWN = 8
 _HASH_SHOWN = 12
@@ -47,7 +45,7 @@ def write_table(requests: Sequence[TagRequest], stream: TextIO) -> None:
             Text(str(number), style="red" if request.problems else ""),
             _endpoint_cell(request),
             Text(show_value(request.event) if request.event is not None else ""),
-            Text(printable(request.tid or "")),
+            Text(show_value(request.tid) if request.tid is not None else ""),
             _event_data_cell(request),
             Text(_show_em(request.pd)),
         )
@@ -110,19 +108,15 @@ def _show_em(partner_data: Any) -> str:
 
 
 def show_value(value: Any) -> str:
-    """Show a value shortened, with a plain email address masked."""
+    """Show a value shortened, with each email address in it replaced by its SHA-256, as the tag would hash it."""
     if not isinstance(value, str):
         value = json.dumps(value, ensure_ascii=False)
-    if _EMAIL.search(value):
-        return mask_email(value)
+    masked = mask_emails(value, _HASH_SHOWN)
+    if masked != value:
+        return printable(masked)
     if len(value) > _MAX_VALUE_LENGTH:
         value = value[:_MAX_VALUE_LENGTH] + "…"
     return printable(value)
-
-
-def mask_email(text: str) -> str:
-    """Hide text that contains an email address, showing the hash the tag would send instead."""
-    return f"***@*** (SHA-256 {hash_identity(printable(text))[:_HASH_SHOWN]}…)"
 
 
 def printable(text: str) -> str:

@@ -13,7 +13,8 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from harness.lint.context import LintContext, split_call_log
-from harness.lint.findings import SEVERITIES, Finding, Rule, mask_email, mask_emails
+from harness.email_mask import mask_emails
+from harness.lint.findings import SEVERITIES, SHOWN_HASH_DIGITS, Finding, Rule
 from harness.lint.render import findings_to_json, format_finding, render_text
 from harness.lint.rules import RULES, RULES_BY_ID
 from harness.wire import TagRequest
@@ -66,7 +67,7 @@ def lint(
         if rule.id in disabled:
             continue
         for request_index, message, value in rule.check(context):
-            findings.append(Finding(rule.id, rule.severity, mask_email(message), request_index, mask_emails(value)))
+            findings.append(Finding(rule.id, rule.severity, mask_emails(message, SHOWN_HASH_DIGITS), request_index, mask_emails(value, SHOWN_HASH_DIGITS)))
 
     findings.sort(key=lambda finding: (finding.request_index is not None, finding.request_index or 0))
     return findings

@@ -1,12 +1,12 @@
-"""Findings, rules, and the masking that keeps plain emails out of both."""
+"""Findings and rules. Emails in both are written as their SHA-256, masked by harness.email_mask."""
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from harness.email_mask import mask_emails
 from harness.jsvalue import to_json_value
 
 if TYPE_CHECKING:
@@ -14,11 +14,9 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("error", "warning", "info")
 
-# Wide on purpose: anything shaped like local@domain.tld is masked, even when
-# it is not a valid address, because a false mask costs nothing.
-_EMAIL = re.compile(r"(?P<local>[^\s@\"'<>(),;:\[\]{}]+)@(?P<domain>[^\s@\"'<>(),;:\[\]{}]+\.[^\s@\"'<>(),;:\[\]{}]+)")
-
 _MAX_SHOWN_CHARS = 80
+# Leading hex digits of an email's SHA-256 written in a message in place of the address.
+SHOWN_HASH_DIGITS = 8
 
 
 @dataclass(frozen=True)
@@ -58,26 +56,10 @@ class Rule:
     check: Callable[["LintContext"], Iterable[Hit]]
 
 
-def mask_email(text: str) -> str:
-    """Replace every email in the text by its first character, `***` and the domain."""
-    return _EMAIL.sub(lambda match: f"{match['local'][0]}***@{match['domain']}", text)
-
-
-def mask_emails(value: Any) -> Any:
-    """Return a copy of a JSON-like value with every email in its strings and keys masked."""
-    if isinstance(value, str):
-        return mask_email(value)
-    if isinstance(value, dict):
-        return {mask_email(str(key)): mask_emails(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mask_emails(item) for item in value]
-    return value
-
-
 def show(value: Any) -> str:
     """Write a value for a message as compact JSON, emails masked, long text cut."""
     try:
-        text = json.dumps(to_json_value(mask_emails(value)), ensure_ascii=False, separators=(", ", ": "))
+        text = json.dumps(to_json_value(mask_emails(value, SHOWN_HASH_DIGITS)), ensure_ascii=False, separators=(", ", ": "))
     except (TypeError, ValueError):
         text = repr(value)
     if len(text) > _MAX_SHOWN_CHARS:

@@ -8,8 +8,8 @@ from harness.lint.findings import Finding
 
 
 def format_finding(finding: Finding) -> str:
-    """Write one finding as `request 3: error: message [rule-id]`."""
-    where = "" if finding.request_index is None else f"request {finding.request_index}: "
+    """Write one finding as `requests[3]: error: message [rule-id]`, indexing the list given to lint()."""
+    where = "" if finding.request_index is None else f"requests[{finding.request_index}]: "
     return f"{where}{finding.severity}: {finding.message} [{finding.rule_id}]"
 
 
