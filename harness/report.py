@@ -76,7 +76,7 @@ def write_terminal(result: CheckResult, stream: TextIO, width: int | None = None
     for verification in result.pages:
         page = verification.page
         console.print()
-        traits = "stored traits: none" if not page.stored_traits else "stored traits: " + _short(mask_emails(page.stored_traits))
+        traits = "stored traits: none" if not page.stored_traits else "stored traits: " + _short(mask_emails(page.stored_traits, 12))
         console.print(Text(f"Page {page.index + 1}: {page.url}  ({traits})", style="bold cyan"))
         table = Table(show_lines=True, expand=True)
         table.add_column("step and Segment call", ratio=3)

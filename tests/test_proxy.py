@@ -448,6 +448,9 @@ def test_cli_port_in_use(tmp_path: Path) -> None:
         status, _, errors = run_command("--port", str(taken.getsockname()[1]), "--confdir", str(tmp_path / "mitmproxy"))
     assert status == 2
     assert "address already in use" in errors
+    assert errors.count("address already in use") == 1
+    assert "choose another --port, or --port 0 for a free one" in errors
+    assert "--mode" not in errors
 
 
 # Chromium through the proxy

@@ -263,8 +263,10 @@ class _ReadySignal:
 
     def running(self) -> None:
         server = ctx.master.addons.get("proxyserver")
+        # mitmproxy's message goes on with a line suggesting its own `--mode`
+        # option, which means nothing to a harness user, so only the first line is kept.
         failures = [
-            f"{instance.mode.description}: {instance.last_exception}"
+            f"{instance.mode.description}: {str(instance.last_exception).splitlines()[0]}"
             for instance in server.servers
             if instance.last_exception is not None
         ]

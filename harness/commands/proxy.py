@@ -81,13 +81,15 @@ def run(
         jsonl=args.jsonl,
     )
     warnings = _WarningPrinter(errors)
-    warnings.install()
     try:
         try:
             proxy.start()
         except ProxyStartError as error:
-            errors.print(f"pintrk-harness proxy: {error}", markup=False, soft_wrap=True)
+            # mitmproxy logs a failed listen as a warning too, so only this one message is printed.
+            hint = "; choose another --port, or --port 0 for a free one" if "address already in use" in str(error) else ""
+            errors.print(f"pintrk-harness proxy: {error}{hint}", markup=False, soft_wrap=True)
             return START_FAILED
+        warnings.install()
         write_instructions(proxy, args, console)
         tally = _Tally()
         previous_handler = _interrupt_on_sigterm()
