@@ -265,6 +265,16 @@ def test_browser_watch_unreachable_url(harness_browser: HarnessBrowser) -> None:
     assert "Summary" not in output.getvalue()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="only Linux needs DISPLAY for a visible browser")
+def test_headed_watch_needs_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    errors = io.StringIO()
+    assert watch_command.run(parse("http://127.0.0.1:9/"), io.StringIO(), errors) == 2
+    assert "no display to open a visible browser in" in errors.getvalue()
+    assert "add --headless, or run under xvfb-run" in errors.getvalue()
+
+
 def test_watch_needs_url_or_proxy() -> None:
     errors = io.StringIO()
     assert watch_command.run(parse(), io.StringIO(), errors) == 2

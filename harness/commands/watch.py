@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import queue
 import signal
 import sys
@@ -132,6 +133,8 @@ def _check_arguments(args: argparse.Namespace) -> str | None:
         return "--offline-scripts, --map-host, --only-mapped-hosts and --headless set up the browser, which --proxy does not start"
     if args.url and urlsplit(args.url).scheme not in ("http", "https"):
         return f"URL {args.url!r} is not an http(s) URL"
+    if args.url and not args.headless and _no_display():
+        return "no display to open a visible browser in (DISPLAY and WAYLAND_DISPLAY are not set); add --headless, or run under xvfb-run"
     if args.duration is not None and not 0 < args.duration < float("inf"):
         return f"--duration {args.duration:g}: expected a number of seconds above 0"
     if args.max_events is not None and args.max_events <= 0:
@@ -276,6 +279,11 @@ def _stop_on_signals(stop: threading.Event) -> dict[int, Any]:
         stop.set()
 
     return {number: signal.signal(number, request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _no_display() -> bool:
+    """Tell whether a visible Chromium would fail to start for want of an X11 or Wayland display (Linux only)."""
+    return sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
 
 
 def _first_line(error: BaseException) -> str:
