@@ -10,10 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urljoin
 
-import harness
-
-# The fixture pages, scripts and settings the browser loads offline.
-FIXTURES_DIR = Path(harness.__file__).resolve().parent.parent / "fixtures"
+from harness.bundled import FIXTURES_DIR
 
 log = logging.getLogger(__name__)
 

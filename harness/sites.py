@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from harness.bundled import FIXTURES_DIR
 from harness.lint import validate_rule_ids
 
 from harness.settings import Settings, SettingsError, load_settings
@@ -229,9 +230,12 @@ def _settings_from_file(file_value: Any, path: Path) -> Settings:
 def _parse_fixture_settings(value: Any, path: Path) -> Path | None:
     if value is None:
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value:
         raise ProfileError(f"{path}: fixture_settings: expected a path to a Segment CDN settings JSON file, got {_show(value)}")
-    resolved = (path.parent / value).resolve()
+    if value.startswith(FIXTURE_SCHEME):
+        resolved = (FIXTURES_DIR / value[len(FIXTURE_SCHEME):].lstrip("/")).resolve()
+    else:
+        resolved = (path.parent / value).resolve()
     if not resolved.is_file():
         raise ProfileError(f"{path}: fixture_settings: {resolved} not found")
     return resolved

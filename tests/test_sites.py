@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from harness.bundled import FIXTURES_DIR
 from harness.sites import ProfileError, load_profile
 
 VALID = """
@@ -67,6 +68,11 @@ def test_settings_from_yaml_file(tmp_path):
     assert profile.settings.use_enhanced_match_load is True
 
 
+def test_fixture_settings_from_bundled_fixtures(tmp_path):
+    profile = load_profile(write(tmp_path, "start_url: fixture:pages/blank.html\nfixture_settings: fixture:pages/shop/settings.json\n"))
+    assert profile.fixture_settings == (FIXTURES_DIR / "pages" / "shop" / "settings.json").resolve()
+
+
 def test_settings_file_error_names_key(tmp_path):
     (tmp_path / "bad.json").write_text('{"tid": 5}', encoding="utf-8")
     with pytest.raises(ProfileError) as raised:
@@ -92,6 +98,7 @@ def test_settings_file_error_names_key(tmp_path):
         ("start_url: https://x/\ntimeout: 0\n", r"site.yaml: timeout: expected seconds between 0 and 600, got 0"),
         ("start_url: https://x/\nsettings: {file: missing.json}\n", r"site.yaml: settings.file: .*missing.json: settings file not found"),
         ("start_url: https://x/\nsettings: {file: s.json, tid: '1'}\n", r"site.yaml: settings: tid: not allowed beside file"),
+        ("start_url: https://x/\nfixture_settings: fixture:pages/none.json\n", r"site.yaml: fixture_settings: .*pages/none.json not found"),
         ("start_url: https://x/\nsettings: {file: 7}\n", r"site.yaml: settings.file: expected the path of a JSON or YAML settings file, got 7"),
         ("start_url: [\n", r"site.yaml: invalid YAML at line 2, column 1"),
         ("- a\n", r"site.yaml: expected a mapping with start_url, settings and steps"),

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from harness.bundled import SITES_DIR
 from harness.check import CheckOptions, RunError, run_check
 from harness.live_browser import parse_host_mapping
 from harness.live_report import write_live_json, write_live_sections
 from harness.report import write_junit_xml, write_terminal
 from harness.sites import CAPTURE_MODES, ProfileError, load_profile
 
-SITES_DIR = Path(__file__).resolve().parents[2] / "sites"
 DEMO_SHOP = SITES_DIR / "demo-shop.yaml"
 
 EXIT_OK = 0
