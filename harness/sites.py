@@ -315,6 +315,9 @@ def _parse_action(action: str, value: Any, where: str) -> Any:
         return mapping
     if action == "page":
         mapping = _require_mapping(value or {}, where, {"category", "name", "properties"}, set())
+        for key in ("category", "name"):
+            if key in mapping and mapping[key] is not None and not isinstance(mapping[key], str):
+                raise ProfileError(f"{where}.{key}: expected text, got {_show(mapping[key])}")
         _optional_mapping(mapping.get("properties"), f"{where}.properties")
         return mapping
     if action == "track":
@@ -323,6 +326,9 @@ def _parse_action(action: str, value: Any, where: str) -> Any:
         _optional_mapping(mapping.get("properties"), f"{where}.properties")
         return mapping
     mapping = _require_mapping(value or {}, where, {"user_id", "traits"}, set())
+    user_id = mapping.get("user_id")
+    if user_id is not None and (isinstance(user_id, bool) or not isinstance(user_id, (str, int, float))):
+        raise ProfileError(f"{where}.user_id: expected text or a number, got {_show(user_id)}")
     _optional_mapping(mapping.get("traits"), f"{where}.traits")
     return mapping
 
