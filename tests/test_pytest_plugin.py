@@ -370,7 +370,7 @@ def test_lint_and_overrides(pytester: pytest.Pytester, browser_override: str) ->
         [
             "*_ test_lint_enabled*_",
             "E * AssertionError: 1 lint finding(s) of severity error or worse:",
-            'E *   request *: error: value "ten" on event "Checkout" is not a number [[]value-not-numeric]',
+            'E *   requests[[]*[]]: error: value "ten" on event "Checkout" is not a number [[]value-not-numeric]',
         ]
     )
     result.stdout.fnmatch_lines(
