@@ -78,8 +78,8 @@ def parse_host_mapping(text: str) -> tuple[str, str]:
 def _split_target(target: str) -> tuple[str | None, str]:
     """Split ADDRESS[:PORT] into address and port ("" when absent); None as address when malformed."""
     if target.startswith("["):
-        address, _, rest = target[1:].partition("]")
-        if rest and not rest.startswith(":"):
+        address, closed, rest = target[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
             return None, ""
         return address, rest[1:]
     if target.count(":") == 1:

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any, Generator, Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Page
 
 from harness.browser import Scenario
 from harness.capture.page_loads import PageLoadLog
-from harness.chromium import BrowserNotFoundError, find_chromium, launch_args
+from harness.chromium import find_chromium, launch_args
 from harness.fixture_server import FIXTURES_DIR, FixtureServer
 from harness.lint import validate_rule_ids
 from harness.pintrk_session import ARTIFACT_FILES, PintrkSession
@@ -116,7 +116,9 @@ def pytest_configure(config: pytest.Config) -> None:
         # these fixtures take precedence over pytest-playwright's whatever the
         # entry point order. Fixtures from conftest.py files still take
         # precedence over both.
-        config.pluginmanager.register(_PlaywrightLaunchFixtures(), "pintrk-harness-playwright")
+        from harness import pytest_launch
+
+        config.pluginmanager.register(pytest_launch, "pintrk-harness-playwright")
 
 
 def _read_options(config: pytest.Config) -> PluginOptions:
@@ -245,29 +247,6 @@ def chromium_launch_options(
     given = list(options.get("args") or [])
     options["args"] = [flag for flag in launch_args() if flag not in given] + given
     return options
-
-
-class _PlaywrightLaunchFixtures:
-    """Overrides of pytest-playwright fixtures, each building on the one it overrides."""
-
-    @pytest.fixture(scope="session")
-    def browser_type_launch_args(
-        self,
-        browser_type_launch_args: dict[str, Any],
-        browser_name: str | None,
-        playwright: Playwright,
-        connect_options: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        """pytest-playwright's launch options, plus the Chromium executable (PINTRK_HARNESS_BROWSER first) and flags."""
-        try:
-            return chromium_launch_options(
-                browser_type_launch_args,
-                browser_name=browser_name,
-                bundled=playwright.chromium.executable_path,
-                remote=connect_options is not None,
-            )
-        except BrowserNotFoundError as error:
-            pytest.fail(str(error), pytrace=False)
 
 
 # ---- fixtures --------------------------------------------------------------------------

@@ -116,7 +116,7 @@ def write_terminal(result: CheckResult, stream: TextIO, width: int | None = None
     summary = (
         f"{counts['pass']} passed, {counts['fail']} failed, {counts['missing']} missing, {counts['unexpected']} unexpected; "
         f"explicit expectations {counts['expectations_passed']}/{counts['expectations']}; "
-        f"{len(result.findings)} lint findings; {result.duration:.1f} s"
+        f"{len(result.findings)} lint finding{'' if len(result.findings) == 1 else 's'}; {result.duration:.1f} s"
     )
     console.print(Text(("OK: " if result.ok else "FAILED: ") + summary, style="bold green" if result.ok else "bold red"))
     for artifact in result.artifacts:

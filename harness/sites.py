@@ -6,17 +6,20 @@ the key path and the value, so a profile is fixed in one edit.
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from harness.bundled import FIXTURES_DIR
 from harness.lint import validate_rule_ids
 
-from harness.settings import Settings, SettingsError, load_settings
+from harness.settings import DESTINATION_NAME, Settings, SettingsError, load_settings
 from harness.settings_file import read_settings_file
 
 # Step actions, each with the shape of its value.
@@ -45,6 +48,10 @@ DEFAULT_TAG_WAIT = 5.0
 
 # URLs starting with this are files under the bundled fixtures, served on loopback.
 FIXTURE_SCHEME = "fixture:"
+# Limits on a profile once YAML aliases are expanded. Real profiles have a few
+# hundred values; these stop an alias bomb before it fills memory.
+MAX_PROFILE_VALUES = 100_000
+MAX_PROFILE_DEPTH = 64
 
 
 class ProfileError(ValueError):
@@ -98,6 +105,18 @@ class SiteProfile:
         return self.start_url.startswith(FIXTURE_SCHEME)
 
 
+def url_problem(url: str) -> str | None:
+    """Describe what makes an http(s) URL unusable (no host, a malformed address), or return None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError as error:
+        return f"invalid URL ({error})"
+    if not parts.hostname:
+        return "no host name; write it as http://HOST/PATH"
+    return None
+
+
 def _show(value: Any) -> str:
     try:
         text = json.dumps(value, ensure_ascii=False, default=str)
@@ -130,13 +149,10 @@ def load_profile(path: str | Path) -> SiteProfile:
 
 def parse_profile(document: Any, path: Path) -> SiteProfile:
     """Validate a profile already read from YAML."""
+    _check_plain_data(document, path)
     if not isinstance(document, dict):
         raise ProfileError(f"{path}: expected a mapping with start_url, settings and steps, got {_show(document)}")
-    try:
-        json.dumps(document, default=str)
-    except (ValueError, RecursionError) as error:
-        raise ProfileError(f"{path}: a value contains itself (a YAML alias that refers to its own parent); write it out in full") from error
-    unknown = sorted(set(document) - PROFILE_KEYS)
+    unknown = sorted(set(document) - PROFILE_KEYS, key=str)
     if unknown:
         raise ProfileError(f"{path}: {unknown[0]}: unknown key (known: {', '.join(sorted(PROFILE_KEYS))})")
 
@@ -145,6 +161,10 @@ def parse_profile(document: Any, path: Path) -> SiteProfile:
         raise ProfileError(f"{path}: start_url: expected a URL or {FIXTURE_SCHEME}PATH, got {_show(start_url)}")
     if not (start_url.startswith(("http://", "https://")) or start_url.startswith(FIXTURE_SCHEME)):
         raise ProfileError(f"{path}: start_url: {_show(start_url)} is not an http(s) URL nor {FIXTURE_SCHEME}PATH")
+    if not start_url.startswith(FIXTURE_SCHEME):
+        problem = url_problem(start_url)
+        if problem:
+            raise ProfileError(f"{path}: start_url: {_show(start_url)}: {problem}")
 
     name = document.get("name", path.stem)
     if not isinstance(name, str):
@@ -190,6 +210,50 @@ def parse_profile(document: Any, path: Path) -> SiteProfile:
     )
 
 
+def _check_plain_data(document: Any, path: Path) -> None:
+    """Reject what YAML can hold but a page's JavaScript cannot receive, before any key is read.
+
+    Values must be JSON's: text keys, finite numbers, no dates, binary data or
+    sets. A value may not contain itself, and YAML aliases may not expand the
+    profile beyond MAX_PROFILE_VALUES values or MAX_PROFILE_DEPTH levels.
+    """
+    counted = 0
+    # Each entry: the value, its key path for messages, its depth, and the ids of the containers above it.
+    pending: list[tuple[Any, str, int, frozenset[int]]] = [(document, "", 0, frozenset())]
+    while pending:
+        value, where, depth, above = pending.pop()
+        counted += 1
+        if counted > MAX_PROFILE_VALUES:
+            raise ProfileError(
+                f"{path}: more than {MAX_PROFILE_VALUES:,} values once YAML aliases are expanded; "
+                "a profile this large is likely an alias bomb, so write the values out"
+            )
+        label = where or "the profile"
+        if isinstance(value, (dict, list)):
+            if id(value) in above:
+                raise ProfileError(f"{path}: {label}: contains itself (a YAML alias that refers to its own parent); write it out in full")
+            if depth >= MAX_PROFILE_DEPTH:
+                raise ProfileError(f"{path}: {label}: nested more than {MAX_PROFILE_DEPTH} levels deep")
+            inner = above | {id(value)}
+            if isinstance(value, list):
+                pending.extend((item, f"{where}[{index}]", depth + 1, inner) for index, item in enumerate(value))
+                continue
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ProfileError(f"{path}: {label}: key {_show(key)} is not text; quote it in the YAML")
+                pending.append((item, f"{where}.{key}" if where else key, depth + 1, inner))
+            continue
+        if value is None or isinstance(value, (str, bool, int)):
+            continue
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise ProfileError(f"{path}: {label}: {value} is not a finite number, which JSON cannot carry")
+            continue
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            raise ProfileError(f"{path}: {label}: YAML read {value.isoformat()} as a date; quote it to pass it as text")
+        raise ProfileError(f"{path}: {label}: a YAML {type(value).__name__} value is not supported; use text, numbers, lists and mappings")
+
+
 def _parse_flag(document: dict[str, Any], key: str, path: Path) -> bool:
     value = document.get(key, False)
     if not isinstance(value, bool):
@@ -233,12 +297,37 @@ def _parse_fixture_settings(value: Any, path: Path) -> Path | None:
     if not isinstance(value, str) or not value:
         raise ProfileError(f"{path}: fixture_settings: expected a path to a Segment CDN settings JSON file, got {_show(value)}")
     if value.startswith(FIXTURE_SCHEME):
-        resolved = (FIXTURES_DIR / value[len(FIXTURE_SCHEME):].lstrip("/")).resolve()
+        fixtures = FIXTURES_DIR.resolve()
+        resolved = (fixtures / value[len(FIXTURE_SCHEME):].lstrip("/")).resolve()
+        if not resolved.is_relative_to(fixtures):
+            raise ProfileError(f"{path}: fixture_settings: {_show(value)} points outside the bundled fixtures ({fixtures}); give a path relative to the profile instead")
     else:
         resolved = (path.parent / value).resolve()
     if not resolved.is_file():
         raise ProfileError(f"{path}: fixture_settings: {resolved} not found")
+    _check_cdn_settings(resolved, path)
     return resolved
+
+
+def _check_cdn_settings(settings_path: Path, path: Path) -> None:
+    """Check that a fixture_settings file is a Segment CDN settings object, as the page will receive it."""
+    where = f"{path}: fixture_settings: {settings_path}"
+    try:
+        document = json.loads(settings_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProfileError(f"{where}: cannot read it ({error})") from error
+    except json.JSONDecodeError as error:
+        raise ProfileError(f"{where}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
+    except RecursionError as error:
+        raise ProfileError(f"{where}: JSON nested too deeply to read") from error
+    if not isinstance(document, dict):
+        raise ProfileError(f"{where}: expected a Segment CDN settings object such as {{\"integrations\": {{...}}}}, got {_show(document)}")
+    integrations = document.get("integrations", {})
+    if not isinstance(integrations, dict):
+        raise ProfileError(f"{where}: integrations: expected an object of destinations, got {_show(integrations)}")
+    destination = integrations.get(DESTINATION_NAME)
+    if destination is not None and not isinstance(destination, dict):
+        raise ProfileError(f"{where}: integrations.{DESTINATION_NAME}: expected the destination settings object, got {_show(destination)}")
 
 
 def _parse_stored_traits(value: Any, path: Path) -> Any:
@@ -265,7 +354,7 @@ def _parse_lint(value: Any, path: Path) -> list[str]:
 def _parse_step(item: Any, where: str) -> Step:
     if not isinstance(item, dict):
         raise ProfileError(f"{where}: expected a mapping such as {{click: SELECTOR}}, got {_show(item)}")
-    unknown = sorted(set(item) - STEP_KEYS)
+    unknown = sorted(set(item) - STEP_KEYS, key=str)
     if unknown:
         raise ProfileError(f"{where}: {unknown[0]}: unknown step key (actions: {', '.join(BROWSER_ACTIONS + SEGMENT_ACTIONS)})")
     actions = [key for key in item if key in BROWSER_ACTIONS or key in SEGMENT_ACTIONS]
@@ -290,7 +379,7 @@ def _require_text(value: Any, where: str, what: str) -> str:
 def _require_mapping(value: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ProfileError(f"{where}: expected a mapping with {', '.join(sorted(allowed))}, got {_show(value)}")
-    unknown = sorted(set(value) - allowed)
+    unknown = sorted(set(value) - allowed, key=str)
     if unknown:
         raise ProfileError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(allowed))})")
     missing = sorted(required - set(value))

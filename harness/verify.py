@@ -129,7 +129,7 @@ def check_expectation(step: str, expectation: Expectation, requests: list[TagReq
     named = [request for request in events if _same_event(expectation.event, request.event)]
     if not named:
         seen = ", ".join(sorted({str(request.event) for request in events})) or "no event"
-        return ExpectationResult(step, expectation, False, f"{step}: expected a {expectation.event} event, observed {seen}")
+        return ExpectationResult(step, expectation, False, f"{step}: expected event {expectation.event}, observed {seen}")
     reasons = []
     for request in named:
         problems = _expectation_problems(expectation, request)

@@ -21,6 +21,27 @@ def test_output_dir_is_file(tmp_path, capsys):
     assert "is a file; give a folder" in capsys.readouterr().err
 
 
+def test_output_dir_cannot_be_created(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    assert main(["check", "--output-dir", str(blocker / "out")]) == 2
+    assert f"--output-dir {blocker / 'out'}: cannot create it" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_unwritable_json_report(tmp_path, capsys):
+    profile = tmp_path / "site.yaml"
+    profile.write_text("start_url: fixture:pages/blank.html\ntag_wait: 0\n", encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    status = main(["check", str(profile), "--output-dir", str(tmp_path / "out"), "--json", str(blocker / "r.json")])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert f"cannot write --json {blocker / 'r.json'}" in captured.err
+    assert "the report above is complete" in captured.err
+    assert "Page 1:" in captured.out
+
+
 def test_invalid_profile_exit_two(tmp_path, capsys):
     profile = tmp_path / "site.yaml"
     profile.write_text("start_url: 5\n", encoding="utf-8")
@@ -36,3 +57,17 @@ def test_missing_fixture_page_diagnosed(tmp_path, harness_browser):
     assert result.diagnosis is not None
     assert result.diagnosis.name == "page-not-found"
     assert "HTTP 404" in result.broken
+
+
+@pytest.mark.browser
+def test_progress_lines_masked(tmp_path, capsys):
+    profile = tmp_path / "site.yaml"
+    profile.write_text(
+        "start_url: fixture:pages/blank.html\ntag_wait: 0\nsteps:\n  - track: {event: ada@example.com}\n",
+        encoding="utf-8",
+    )
+    main(["check", str(profile), "--output-dir", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert "step 1/1: track " in captured.err
+    assert "ada@example.com" not in captured.err
+    assert "ada@example.com" not in captured.out

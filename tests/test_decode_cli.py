@@ -242,3 +242,22 @@ def test_json_plain_emails_on_request(capsys):
     main(["decode", "--json", "--plain-emails", PLAIN_EMAIL_URL])
     [record] = json_lines(capsys.readouterr().out)
     assert record["pd"]["em"] == "jane@example.com"
+
+
+def test_problem_lines_masked(capsys):
+    url = f"https://ct.pinterest.com/v3/?tid={TID}&event=x&ada@example.com=1&ada@example.com=2&ed[bob@example.com][x]=1"
+    main(["decode", url])
+    out = capsys.readouterr().out
+    assert "ada@example.com" not in out
+    assert "bob@example.com" not in out
+    assert "given 2 times" in out
+
+
+def test_har_error_masked(tmp_path, capsys):
+    har = tmp_path / "broken.har"
+    entry = '{"startedDateTime": "ada@example.com", "request": {"method": "GET", "url": "https://ct.pinterest.com/v3/?event=init"}}'
+    har.write_text('{"log": {"entries": [' + entry + "]}}", encoding="utf-8")
+    assert main(["decode", "--har", str(har)]) == 2
+    err = capsys.readouterr().err
+    assert "ada@example.com" not in err
+    assert "<email sha256:" in err

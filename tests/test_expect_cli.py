@@ -78,3 +78,29 @@ def test_table_masks_emails_in_event_data(tmp_path, capsys):
     path.write_text(json.dumps(case), encoding="utf-8")
     assert main(["expect", str(path)]) == 0
     assert "jane@example.com" not in capsys.readouterr().out
+
+
+def test_case_deeper_than_model_rejected(monkeypatch, capsys):
+    properties = "{}"
+    for _ in range(600):
+        properties = '{"a": ' + properties + "}"
+    text = '{"settings": {"tid": "1"}, "calls": [{"type": "track", "event": "X", "properties": ' + properties + "}]}"
+    assert run_with_stdin(monkeypatch, text) == 2
+    assert "-: nested more than 100 levels deep" in capsys.readouterr().err
+
+
+def test_emails_masked_in_labels_and_messages(monkeypatch, capsys):
+    case = {"settings": {"tid": "1"}, "calls": [{"type": "track", "event": "ada@example.com"}, {"type": "page", "name": "bob@example.com"}]}
+    assert run_with_stdin(monkeypatch, json.dumps(case)) == 0
+    output = capsys.readouterr().out
+    assert "ada@example.com" not in output
+    assert "bob@example.com" not in output
+    assert "<email sha256:" in output
+
+    assert run_with_stdin(monkeypatch, '{"settings": {"tid": "1"}, "calls": "dan@example.com"}') == 2
+    errors = capsys.readouterr().err
+    assert "dan@example.com" not in errors
+    assert "-: calls: expected a list of Segment messages" in errors
+
+    assert run_with_stdin(monkeypatch, '{"settings": {"tid": "erin@example.com"}, "calls": []}', "--json") == 0
+    assert "erin@example.com" not in capsys.readouterr().err

@@ -131,7 +131,7 @@ TRIGGERS = [
         "em-not-hashed",
         [noscript({"event": "init", "tid": TID, "pd[em]": "Jane.Doe@Example.com", "noscript": "1"})],
         severity="error",
-        message=f'em "<email sha256:{short_sha256("jane.doe@example.com")}…>" is not hashed: expected 64, 40 or 32 hex digits',
+        message=f'em is a plain email address, shown here as "<email sha256:{short_sha256("jane.doe@example.com")}…>"; send its SHA-256 (64 hex digits) instead',
     ),
     Case(
         "em-not-hashed-example",

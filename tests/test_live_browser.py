@@ -32,6 +32,7 @@ def test_host_mapping_parsed(text: str, expected: tuple[str, str]) -> None:
         ("shop.example=127.0.0.1:0", "port '0' is not a number between 1 and 65535"),
         ("shop.example=127.0.0.1:http", "port 'http' is not a number"),
         ("shop.example=[::1]x", "write an IPv6 address in brackets"),
+        ("shop.example=[::1", "write an IPv6 address in brackets"),
     ],
 )
 def test_host_mapping_rejected(text: str, message: str) -> None:

@@ -433,6 +433,12 @@ def run_command(*argv: str) -> tuple[int, str, str]:
     return args.run(args, stdout=stdout, stderr=stderr), stdout.getvalue(), stderr.getvalue()
 
 
+def test_cli_empty_listen_host(tmp_path: Path) -> None:
+    status, _, errors = run_command("--listen-host", "", "--confdir", str(tmp_path / "mitmproxy"))
+    assert status == 2
+    assert "--listen-host is empty" in errors
+
+
 def test_cli_unwritable_confdir(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")

@@ -73,6 +73,35 @@ def test_fixture_settings_from_bundled_fixtures(tmp_path):
     assert profile.fixture_settings == (FIXTURES_DIR / "pages" / "shop" / "settings.json").resolve()
 
 
+def test_alias_bomb_rejected(tmp_path):
+    # Eight levels of ten aliases expand to 10**8 values from a few hundred bytes.
+    lines = ["start_url: https://x/", "l0: &l0 [a, a, a, a, a, a, a, a, a, a]"]
+    for level in range(1, 9):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 10) + "]")
+    with pytest.raises(ProfileError, match=r"more than 100,000 values once YAML aliases are expanded"):
+        load_profile(write(tmp_path, "\n".join(lines) + "\n"))
+
+
+def test_deep_nesting_rejected(tmp_path):
+    with pytest.raises(ProfileError, match=r"nested more than 64 levels deep"):
+        load_profile(write(tmp_path, "start_url: https://x/\nstored_traits: {a: " + "[" * 80 + "]" * 80 + "}\n"))
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("not json", r"fixture_settings: .*cdn.json: invalid JSON at line 1, column 1"),
+        ("[1]", r"fixture_settings: .*cdn.json: expected a Segment CDN settings object"),
+        ('{"integrations": []}', r"fixture_settings: .*cdn.json: integrations: expected an object of destinations, got \[\]"),
+        ('{"integrations": {"Pinterest Tag": 5}}', r"fixture_settings: .*cdn.json: integrations.Pinterest Tag: expected the destination settings object, got 5"),
+    ],
+)
+def test_invalid_fixture_settings_file(tmp_path, content, message):
+    (tmp_path / "cdn.json").write_text(content, encoding="utf-8")
+    with pytest.raises(ProfileError, match=message):
+        load_profile(write(tmp_path, "start_url: https://x/\nfixture_settings: cdn.json\n"))
+
+
 def test_settings_file_error_names_key(tmp_path):
     (tmp_path / "bad.json").write_text('{"tid": 5}', encoding="utf-8")
     with pytest.raises(ProfileError) as raised:
@@ -106,7 +135,18 @@ def test_settings_file_error_names_key(tmp_path):
         ("start_url: [\n", r"site.yaml: invalid YAML at line 2, column 1"),
         ("- a\n", r"site.yaml: expected a mapping with start_url, settings and steps"),
         ("start_url: https://x/\nlint: {disable: [no-such-rule]}\n", r"site.yaml: lint.disable: unknown lint rule id 'no-such-rule'"),
-        ("start_url: https://x/\nname: &a [*a]\n", r"site.yaml: a value contains itself"),
+        ("start_url: https://x/\nname: &a [*a]\n", r"site.yaml: name\[0\]: contains itself \(a YAML alias"),
+        ("start_url: https://x/\n1: a\n", r"site.yaml: the profile: key 1 is not text; quote it in the YAML"),
+        ("start_url: https://x/\nsteps: [{track: {event: a, properties: {? null : 1}}}]\n", r"site.yaml: steps\[0\].track.properties: key null is not text"),
+        ("start_url: https://x/\nstored_traits: {born: 2001-02-03T04:05:06Z}\n", r"site.yaml: stored_traits.born: YAML read 2001-02-03T04:05:06\+00:00 as a date; quote it"),
+        ("start_url: https://x/\nsteps: [{track: {event: a, properties: {when: 2024-01-02}}}]\n", r"site.yaml: steps\[0\].track.properties.when: YAML read 2024-01-02 as a date"),
+        ("start_url: https://x/\nsteps: [{track: {event: a, properties: {v: .nan}}}]\n", r"site.yaml: steps\[0\].track.properties.v: nan is not a finite number"),
+        ("start_url: https://x/\nsteps: [{track: {event: a, properties: {v: !!binary aGk=}}}]\n", r"site.yaml: steps\[0\].track.properties.v: a YAML bytes value is not supported"),
+        ("start_url: https://x/\nsteps: [{track: {event: a, properties: {v: !!set {a: null}}}}]\n", r"site.yaml: steps\[0\].track.properties.v: key null is not text|a YAML set value"),
+        ("start_url: 'http://[::1'\n", r"site.yaml: start_url: \"http://\[::1\": invalid URL"),
+        ("start_url: 'http:///x'\n", r"site.yaml: start_url: \"http:///x\": no host name"),
+        ("start_url: 'http://x:99999/'\n", r"site.yaml: start_url: \"http://x:99999/\": invalid URL"),
+        ("start_url: https://x/\nfixture_settings: fixture:../../etc/passwd\n", r"site.yaml: fixture_settings: \"fixture:../../etc/passwd\" points outside the bundled fixtures"),
     ],
 )
 def test_invalid_profile_named(tmp_path, text, message):

@@ -122,7 +122,7 @@ def test_expectation_em_expected_reason():
 
 def test_expectation_event_not_seen():
     outcome = check_expectation("step 2", Expectation("Lead"), [beacon("Signup", {})])
-    assert outcome.reason == "step 2: expected a Lead event, observed Signup"
+    assert outcome.reason == "step 2: expected event Lead, observed Signup"
 
 
 def test_partner_defined_expectation_exact_case():

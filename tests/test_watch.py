@@ -391,6 +391,29 @@ def test_browser_watch_interrupted(site: SiteServer) -> None:
     assert "Verdicts: 3 pass." in text
 
 
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (("http://[::1", "--headless"), "URL 'http://[::1': invalid URL"),
+        (("http:///x", "--headless"), "URL 'http:///x': no host name"),
+        (("ftp://x/", "--headless"), "URL 'ftp://x/' is not an http(s) URL"),
+        (("--proxy", "--listen-host", ""), "--listen-host is empty"),
+    ],
+)
+def test_watch_rejects_bad_address(arguments: tuple[str, ...], message: str) -> None:
+    errors = io.StringIO()
+    assert watch_command.run(parse(*arguments), io.StringIO(), errors) == 2
+    assert message in errors.getvalue()
+
+
+def test_proxy_watch_confdir_is_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    errors = io.StringIO()
+    assert watch_command.run(parse("--proxy", "--port", "0", "--confdir", str(blocker)), io.StringIO(), errors) == 2
+    assert f"cannot create --confdir {blocker}" in errors.getvalue()
+
+
 def test_proxy_rejects_browser_options() -> None:
     errors = io.StringIO()
     assert watch_command.run(parse("--proxy", "--offline-scripts"), io.StringIO(), errors) == 2

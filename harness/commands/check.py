@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from harness.bundled import SITES_DIR
 from harness.check import CheckOptions, RunError, run_check
+from harness.email_mask import mask_emails
 from harness.live_browser import parse_host_mapping
 from harness.live_report import write_live_json, write_live_sections
 from harness.report import write_junit_xml, write_terminal
@@ -98,14 +99,14 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     site = Path(args.site) if args.site else DEMO_SHOP
-    path_problem = _check_output_paths(args)
-    if path_problem:
-        print(f"pintrk-harness check: {path_problem}", file=stderr)
-        return EXIT_BROKEN
     try:
         profile = load_profile(site)
     except ProfileError as error:
         print(f"pintrk-harness check: invalid site profile: {error}", file=stderr)
+        return EXIT_BROKEN
+    path_problem = _check_output_paths(args)
+    if path_problem:
+        print(f"pintrk-harness check: {path_problem}", file=stderr)
         return EXIT_BROKEN
 
     try:
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         output_dir=args.output_dir,
         keep_artifacts=args.keep_artifacts,
         lint_disabled=list(args.disable_lint),
-        progress=lambda text: print(text, file=stderr, flush=True),
+        progress=lambda text: print(mask_emails(text, 12), file=stderr, flush=True),
         capture=args.capture,
         send_to_pinterest=args.send_to_pinterest,
         offline_scripts=args.offline_scripts,
@@ -142,20 +143,29 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
 
     write_terminal(result, stdout)
     write_live_sections(result, stdout)
-    if args.json:
-        write_live_json(result, args.json)
-    if args.junit_xml:
-        write_junit_xml(result, args.junit_xml)
+    for option, path, write in (("--json", args.json, write_live_json), ("--junit-xml", args.junit_xml, write_junit_xml)):
+        if path is None:
+            continue
+        try:
+            write(result, path)
+        except OSError as error:
+            # The terminal report above is complete, so only the file is missing.
+            print(f"pintrk-harness check: cannot write {option} {path} ({error.strerror or error}); the report above is complete", file=stderr)
+            return EXIT_BROKEN
     if result.broken:
         return EXIT_BROKEN
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def _check_output_paths(args: argparse.Namespace) -> str | None:
-    """Return why a report or output path cannot be written, before the run spends time."""
+    """Return why a report or output path cannot be written, before the run spends time; create the output folder."""
     for option, path in (("--json", args.json), ("--junit-xml", args.junit_xml)):
         if path is not None and path.is_dir():
             return f"{option} {path}: is a folder; give a file name"
     if args.output_dir.exists() and not args.output_dir.is_dir():
         return f"--output-dir {args.output_dir}: is a file; give a folder"
+    try:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"--output-dir {args.output_dir}: cannot create it ({error.strerror or error}); give a writable folder"
     return None

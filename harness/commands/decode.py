@@ -76,7 +76,8 @@ def run(
             else:
                 decoded.append(request)
     except HarError as error:
-        print(f"pintrk-harness decode: {error}", file=stderr)
+        message = str(error) if args.plain_emails else mask_emails(str(error))
+        print(f"pintrk-harness decode: {message}", file=stderr)
         status = USAGE_ERROR
 
     if not args.json:

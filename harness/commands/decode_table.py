@@ -53,7 +53,7 @@ def write_table(requests: Sequence[TagRequest], stream: TextIO) -> None:
 
     for number, request in enumerate(requests, start=1):
         for problem in request.problems:
-            console.print(Text(f"#{number} {printable(problem)}", style="red"))
+            console.print(Text(f"#{number} {printable(mask_emails(problem, _HASH_SHOWN))}", style="red"))
     with_problems = sum(1 for request in requests if request.problems)
     summary = f"{len(requests)} request{'s' if len(requests) != 1 else ''}, {with_problems} with problems"
     console.print(Text(summary, style="red" if with_problems else ""))

@@ -17,6 +17,11 @@ from harness.tag import hash_identity
 
 USAGE_ERROR = 2
 IDENTITY_KEYS = {"em"}
+# Leading hex digits of an email's SHA-256 shown in place of the address.
+SHOWN_HASH_DIGITS = 12
+# Real cases nest a few levels. The destination model recurses once a level,
+# and Python's default recursion limit stops it at about 600.
+MAX_CASE_DEPTH = 100
 
 
 class CaseError(ValueError):
@@ -44,10 +49,10 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
         case = read_case(args.case)
         settings = load_settings(case["settings"], f"{args.case}: settings")
     except (CaseError, SettingsError) as error:
-        print(f"pintrk-harness expect: {error}", file=stderr)
+        print(f"pintrk-harness expect: {mask_emails(str(error), SHOWN_HASH_DIGITS)}", file=stderr)
         return USAGE_ERROR
     for warning in settings.warnings:
-        print(f"warning: {warning}", file=stderr)
+        print(f"warning: {mask_emails(warning, SHOWN_HASH_DIGITS)}", file=stderr)
     result = run_destination(settings, case.get("stored_traits"), case.get("calls", []))
     if args.json:
         json.dump(result.commands, stdout, ensure_ascii=False)
@@ -79,6 +84,8 @@ def read_case(path: str) -> dict[str, Any]:
         raise CaseError(f"{path}: JSON nested too deeply to read") from error
     if not isinstance(case, dict):
         raise CaseError(f"{path}: expected a JSON object with settings, stored_traits and calls, got {type(case).__name__}")
+    if _nested_deeper_than(case, MAX_CASE_DEPTH):
+        raise CaseError(f"{path}: nested more than {MAX_CASE_DEPTH} levels deep; the destination model walks every level, so flatten the case")
     if "settings" not in case:
         raise CaseError(f"{path}: settings: missing; a case needs the destination settings")
     calls = case.get("calls", [])
@@ -92,8 +99,24 @@ def read_case(path: str) -> dict[str, Any]:
     return case
 
 
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def describe_call(call: dict[str, Any]) -> str:
-    """Describe a Segment call in one line, with no plain email in it."""
+    """Describe a Segment call in one line, with each email in it shown as its SHA-256."""
+    return mask_emails(_describe_call(call), SHOWN_HASH_DIGITS)
+
+
+def _describe_call(call: dict[str, Any]) -> str:
     kind = call.get("type")
     if kind == "track":
         return f"track {json.dumps(call.get('event'), ensure_ascii=False)}"

@@ -67,6 +67,9 @@ def run(
     """Run until Ctrl-C, SIGTERM or `stop` is set, then print a summary."""
     console = Console(file=stdout or sys.stdout, highlight=False)
     errors = Console(file=stderr or sys.stderr, highlight=False)
+    if not args.listen_host.strip():
+        errors.print("pintrk-harness proxy: --listen-host is empty; give an address such as 127.0.0.1, or 0.0.0.0 for every interface", markup=False, soft_wrap=True)
+        return START_FAILED
     confdir = Path(args.confdir).expanduser()
     try:
         confdir.mkdir(parents=True, exist_ok=True)

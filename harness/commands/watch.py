@@ -25,7 +25,7 @@ from harness.check import fixture_settings
 from harness.chromium import BrowserNotFoundError
 from harness.commands.proxy import DEFAULT_CONFDIR, DEFAULT_PORT, write_instructions
 from harness.live_browser import BrowserSession, LaunchPlan, parse_host_mapping
-from harness.sites import ProfileError, SiteProfile, load_profile
+from harness.sites import ProfileError, SiteProfile, load_profile, url_problem
 from harness.watch import Watcher, stream_events
 from harness.watch_sources import BrowserFeed, proxied_request
 
@@ -127,12 +127,16 @@ def run(
 def _check_arguments(args: argparse.Namespace) -> str | None:
     if not args.proxy and not args.url:
         return "give the URL to open, or --proxy to watch other clients"
+    if args.proxy and not args.listen_host.strip():
+        return "--listen-host is empty; give an address such as 127.0.0.1, or 0.0.0.0 for every interface"
     if args.proxy and args.url:
         return "--proxy starts no browser, so URL is not used; give one or the other"
     if args.proxy and (args.offline_scripts or args.map_host or args.only_mapped_hosts or args.headless):
         return "--offline-scripts, --map-host, --only-mapped-hosts and --headless set up the browser, which --proxy does not start"
-    if args.url and urlsplit(args.url).scheme not in ("http", "https"):
+    if args.url and not args.url.lower().startswith(("http://", "https://")):
         return f"URL {args.url!r} is not an http(s) URL"
+    if args.url and url_problem(args.url):
+        return f"URL {args.url!r}: {url_problem(args.url)}"
     if args.url and not args.headless and _no_display():
         return "no display to open a visible browser in (DISPLAY and WAYLAND_DISPLAY are not set); add --headless, or run under xvfb-run"
     if args.duration is not None and not 0 < args.duration < float("inf"):
@@ -215,7 +219,11 @@ def _watch_browser(
 def _watch_proxy(args: argparse.Namespace, watcher: Watcher, stdout: TextIO, stderr: TextIO, stop: threading.Event) -> int:
     events: queue.Queue[Any] = queue.Queue()
     confdir = Path(args.confdir).expanduser()
-    confdir.mkdir(parents=True, exist_ok=True)
+    try:
+        confdir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"pintrk-harness watch: cannot create --confdir {confdir} ({error}); give a writable directory", file=stderr)
+        return EXIT_BROKEN
     proxy = CaptureProxy(
         confdir,
         listen_host=args.listen_host,

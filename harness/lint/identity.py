@@ -70,4 +70,7 @@ def check_em_not_hashed(context: LintContext) -> Iterator[Hit]:
     for index, email in _emails(context):
         if isinstance(email, str) and _HEX_DIGEST.fullmatch(email.strip().lower()):
             continue
+        if isinstance(email, str) and "@" in email:
+            yield index, f"em is a plain email address, shown here as {show(email)}; send its SHA-256 (64 hex digits) instead", email
+            continue
         yield index, f"em {show(email)} is not hashed: expected 64, 40 or 32 hex digits", email
