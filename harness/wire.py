@@ -80,6 +80,8 @@ _JSON_FIELDS = ("ed", "pd", "ad")
 # Content types decoded as form fields. A fetch() with a string body sends text/plain.
 _FORM_MEDIA_TYPES = ("", "application/x-www-form-urlencoded", "text/plain")
 _HASH_LENGTHS = (32, 40, 64)
+# The methods of RFC 9110 and PATCH (RFC 5789). The tag itself sends GET and POST.
+HTTP_METHODS = ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 _JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
@@ -135,6 +137,8 @@ def decode_request(url: str, method: str = "GET", body: str | bytes | None = Non
     if not isinstance(method, str):
         method = _to_text(method, "method", problems)
     method = method.strip().upper()
+    if method not in HTTP_METHODS:
+        problems.append(f"method: {_excerpt(method)} is not an HTTP method (expected {', '.join(HTTP_METHODS)})")
     request = TagRequest(method=method, url=url, endpoint="other", pinterest=False, problems=problems)
 
     host, path, query = split_url(url)

@@ -395,6 +395,30 @@ def test_mitmdump_loads_addon(tmp_path: Path) -> None:
     assert json.loads(jsonl.read_text(encoding="utf-8"))["event"] == "checkout"
 
 
+def test_cli_stops_on_sigint_when_ignored(tmp_path: Path) -> None:
+    # As a shell starts a background job: SIGINT ignored from the start.
+    command = [sys.executable, "-m", "harness.cli", "proxy", "--port", "0", "--confdir", str(tmp_path / "mitmproxy")]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        output = LineReader(process.stdout)
+        output.wait_for("Press Ctrl-C")
+        process.send_signal(signal.SIGINT)
+        exit_status = process.wait(timeout=STARTUP_TIMEOUT)
+        rest = output.rest()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert exit_status == 0
+    assert "No Pinterest tag requests were captured." in rest
+
+
 def test_cli_prints_events_and_summary(tmp_path: Path, sigint_not_ignored: None) -> None:
     command = [
         sys.executable, "-m", "harness.cli", "proxy", "--port", "0",

@@ -635,3 +635,16 @@ def test_fields_match_parse_qsl(text):
     fields, problems = parse_fields(text)
     if not problems:
         assert fields == parse_qsl(text, keep_blank_values=True)
+
+
+def test_unknown_method_reported() -> None:
+    request = decode_request("https://ct.pinterest.com/v3/?tid=2612345678901&event=init", "GARBAGE")
+    assert request.method == "GARBAGE"
+    assert "method: 'GARBAGE' is not an HTTP method (expected GET, POST, HEAD, PUT, PATCH, DELETE, OPTIONS, CONNECT, TRACE)" in request.problems
+    assert request.event == "init"
+
+
+def test_known_methods_accepted() -> None:
+    for method in ("get", "POST", " head "):
+        request = decode_request("https://ct.pinterest.com/v3/?tid=2612345678901&event=init", method)
+        assert request.problems == []

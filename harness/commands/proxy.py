@@ -95,15 +95,15 @@ def run(
         warnings.install()
         write_instructions(proxy, args, console)
         tally = _Tally()
-        previous_handler = _interrupt_on_sigterm()
+        previous_handlers = _interrupt_on_signals()
         try:
             _print_until_stopped(proxy, console, tally, stop)
         except KeyboardInterrupt:
             pass
         finally:
             proxy.stop()
-            if previous_handler is not None:
-                signal.signal(signal.SIGTERM, previous_handler)
+            for number, handler in previous_handlers.items():
+                signal.signal(number, handler)
         _drain(proxy, console, tally)
         write_summary(tally, warnings.count, console)
         return 0
@@ -193,11 +193,15 @@ class _Tally:
             self.problems[mask_emails(problem)] += 1
 
 
-def _interrupt_on_sigterm() -> Any:
-    """Make SIGTERM stop the proxy like Ctrl-C; return the previous handler, or None off the main thread."""
+def _interrupt_on_signals() -> dict[int, Any]:
+    """Make SIGINT and SIGTERM stop the proxy; return the previous handlers (none off the main thread).
+
+    SIGINT is set too because a shell starts a background job with SIGINT
+    ignored, and `kill -INT` should still stop the proxy with its summary.
+    """
     if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return {}
+    return {number: signal.signal(number, signal.default_int_handler) for number in (signal.SIGINT, signal.SIGTERM)}
 
 
 def _print_until_stopped(proxy: CaptureProxy, console: Console, tally: _Tally, stop: threading.Event | None) -> None:
