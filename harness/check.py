@@ -34,7 +34,7 @@ from harness.capture.call_log import CallLog, PintrkCall
 from harness.capture.consent import probe_consent
 from harness.capture.observer import NetworkObserver
 from harness.capture.page_loads import PageLoadLog
-from harness.capture.proxy import ProxyStartError
+from harness.capture.proxy_error import ProxyStartError
 from harness.capture.routes import (
     PINTEREST_ANSWER,
     PINTEREST_FORWARD,
@@ -439,6 +439,8 @@ def _perform(profile: SiteProfile, scenario: Scenario, steps: list[StepOutcome],
             options.progress(f"step {index}/{len(profile.steps)}: {step.label}")
         try:
             _do_step(scenario, step, profile)
+            # Counted from the action's end too, so a slow click does not use up the quiet period.
+            scenario.capture.note_activity()
             scenario.wait_for_quiet(idle_ms=QUIET_MS, timeout=profile.timeout)
         except (PlaywrightError, TimeoutError, RuntimeError) as error:
             outcome.error = f"step {index} ({step.label}) failed: {_first_line(error)}"

@@ -16,13 +16,16 @@ import ipaddress
 import logging
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from harness.browser import HarnessBrowser
-from harness.capture.proxy import CaptureProxy
 from harness.chromium import find_chromium, launch_args
 from harness.fixture_server import FIXTURES_DIR, FixtureServer
+
+if TYPE_CHECKING:
+    from harness.capture.proxy import CaptureProxy
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +160,9 @@ class BrowserSession:
         if plan.capture == CAPTURE_PROXY:
             # A fixture run is offline, so its proxy forwards nothing either.
             offline = plan.only_mapped_hosts or plan.fixture_server
+            # Imported here because mitmproxy is slow to import and only proxy capture needs it.
+            from harness.capture.proxy import CaptureProxy
+
             self.proxy = CaptureProxy(passthrough=plan.send_to_pinterest, offline=offline).start()
         if self.harness_browser is not None:
             self._playwright = self.harness_browser.playwright

@@ -31,6 +31,7 @@ from mitmproxy.addons import default_addons
 from mitmproxy.master import Master
 
 from harness.capture.mitm_addon import DEFAULT_HOSTS, PintrkCapture
+from harness.capture.proxy_error import ProxyStartError
 from harness.wire import TagRequest
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ class ProxiedRequest:
 
     request: TagRequest
     client: str
-
-
-class ProxyStartError(RuntimeError):
-    """mitmproxy did not start: bad options, a port in use, or a timeout."""
 
 
 class CaptureProxy:

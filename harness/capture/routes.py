@@ -238,15 +238,29 @@ class Capture:
     def wait_for_quiet(self, *, idle_ms: float = 500, timeout: float = 10.0) -> None:
         """Wait until no Pinterest or Segment request has been in flight or started for `idle_ms`.
 
-        The quiet period also restarts at each note_activity(). Raises
-        TimeoutError when the network is not quiet within `timeout` seconds.
+        The quiet period also restarts at each note_activity(). Once it has
+        passed, each open page runs an empty script: on a loaded machine the
+        page's JavaScript or the Playwright driver can lag, and a request that
+        was still on its way shows up during that round trip and restarts the
+        wait. Raises TimeoutError when the network is not quiet within
+        `timeout` seconds.
         """
         idle = idle_ms / 1000
         deadline = time.monotonic() + timeout
+        pages_failed = False
         while True:
             now = time.monotonic()
             quiet_for = now - self._last_activity
             if not self._in_flight and quiet_for >= idle:
+                before = self._last_activity
+                settled = self._round_trip_to_pages()
+                if not settled and not pages_failed:
+                    # A page was navigating; give it one more quiet period.
+                    pages_failed = True
+                    self.note_activity()
+                    continue
+                if self._in_flight or self._last_activity != before:
+                    continue
                 return
             if now >= deadline:
                 raise TimeoutError(
@@ -258,6 +272,21 @@ class Capture:
                 self._wait_for_event("requestfinished", _is_tracked_request, min(idle, deadline - now))
             else:
                 self._wait_for_event("request", _is_tracked_request, min(idle - quiet_for, deadline - now))
+
+    def _round_trip_to_pages(self) -> bool:
+        """Run an empty script in each open page's main frame; return False when one could not run it.
+
+        NOTE: a page whose main thread never yields (an endless loop) blocks this call without a timeout.
+        """
+        if self._context is None:
+            raise RuntimeError("The capture is not installed on a browser context; call install() first.")
+        settled = True
+        for page in self._context.pages:
+            try:
+                page.evaluate("0")
+            except PlaywrightError:
+                settled = False  # it navigated or closed meanwhile
+        return settled
 
     def _wait_for_event(self, event: str, predicate: Callable[[Request], bool], timeout: float) -> None:
         if self._context is None:

@@ -93,10 +93,11 @@ def run(
             errors.print(f"pintrk-harness proxy: {error}{hint}", markup=False, soft_wrap=True)
             return START_FAILED
         warnings.install()
-        write_instructions(proxy, args, console)
         tally = _Tally()
+        # Set before "Press Ctrl-C" is printed, so a signal right after it is handled.
         previous_handlers = _interrupt_on_signals()
         try:
+            write_instructions(proxy, args, console)
             _print_until_stopped(proxy, console, tally, stop)
         except KeyboardInterrupt:
             pass
