@@ -400,8 +400,11 @@ def _keep_artifacts(result: CheckResult, options: CheckOptions, output_dir: Path
         return
     for path in paths:
         path.unlink(missing_ok=True)
-    if not any(output_dir.iterdir()):
-        output_dir.rmdir()
+    try:
+        if not any(output_dir.iterdir()):
+            output_dir.rmdir()
+    except OSError:
+        pass  # another check of the same profile in the same folder removed it, or wrote to it meanwhile
 
 
 def _perform(profile: SiteProfile, scenario: Scenario, steps: list[StepOutcome], options: CheckOptions, navigation: _Navigation) -> str | None:

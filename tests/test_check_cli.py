@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from harness.check import CheckOptions, run_check
 from harness.cli import main
 from harness.sites import load_profile
+
+
+def run_cli(folder, *arguments):
+    """Run `pintrk-harness check` in a child process, which starts its own Playwright, with `folder` as working directory."""
+    command = [sys.executable, "-m", "harness.cli", "check", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=folder)
 
 
 def test_json_path_is_folder(tmp_path, capsys):
@@ -29,17 +38,16 @@ def test_output_dir_cannot_be_created(tmp_path, capsys):
 
 
 @pytest.mark.browser
-def test_unwritable_json_report(tmp_path, capsys):
+def test_unwritable_json_report(tmp_path):
     profile = tmp_path / "site.yaml"
     profile.write_text("start_url: fixture:pages/blank.html\ntag_wait: 0\n", encoding="utf-8")
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
-    status = main(["check", str(profile), "--output-dir", str(tmp_path / "out"), "--json", str(blocker / "r.json")])
-    captured = capsys.readouterr()
-    assert status == 2
-    assert f"cannot write --json {blocker / 'r.json'}" in captured.err
-    assert "the report above is complete" in captured.err
-    assert "Page 1:" in captured.out
+    completed = run_cli(tmp_path, str(profile), "--output-dir", str(tmp_path / "out"), "--json", str(blocker / "r.json"))
+    assert completed.returncode == 2
+    assert f"cannot write --json {blocker / 'r.json'}" in completed.stderr
+    assert "the report above is complete" in completed.stderr
+    assert "Page 1:" in completed.stdout
 
 
 def test_invalid_profile_exit_two(tmp_path, capsys):
@@ -60,14 +68,13 @@ def test_missing_fixture_page_diagnosed(tmp_path, harness_browser):
 
 
 @pytest.mark.browser
-def test_progress_lines_masked(tmp_path, capsys):
+def test_progress_lines_masked(tmp_path):
     profile = tmp_path / "site.yaml"
     profile.write_text(
         "start_url: fixture:pages/blank.html\ntag_wait: 0\nsteps:\n  - track: {event: ada@example.com}\n",
         encoding="utf-8",
     )
-    main(["check", str(profile), "--output-dir", str(tmp_path / "out")])
-    captured = capsys.readouterr()
-    assert "step 1/1: track " in captured.err
-    assert "ada@example.com" not in captured.err
-    assert "ada@example.com" not in captured.out
+    completed = run_cli(tmp_path, str(profile), "--output-dir", str(tmp_path / "out"))
+    assert "step 1/1: track " in completed.stderr
+    assert "ada@example.com" not in completed.stderr
+    assert "ada@example.com" not in completed.stdout

@@ -231,13 +231,15 @@ def test_answer_segment_api_locally(harness_browser: HarnessBrowser, site: SiteS
 # ---- the command -------------------------------------------------------------------
 
 
-def run_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", "check", *arguments], capture_output=True, text=True, timeout=120)
+def run_cli(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run `pintrk-harness check` in `folder`, so its default pintrk-output folder is the test's own."""
+    command = [sys.executable, "-m", "harness.cli", "check", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=folder)
 
 
 def test_cli_live_like_json(site: SiteServer, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    completed = run_cli(str(LIVE_LIKE), "--map-host", f"{SITE_HOST}={site.address}", "--only-mapped-hosts", "--capture", "proxy", "--json", str(report), "--output-dir", str(tmp_path))
+    completed = run_cli(tmp_path, str(LIVE_LIKE), "--map-host", f"{SITE_HOST}={site.address}", "--only-mapped-hosts", "--capture", "proxy", "--json", str(report), "--output-dir", str(tmp_path))
     document = json.loads(report.read_text(encoding="utf-8"))
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert document["capture"] == "proxy"
@@ -247,7 +249,7 @@ def test_cli_live_like_json(site: SiteServer, tmp_path: Path) -> None:
 
 
 def test_cli_base_code_exit_one(site: SiteServer, tmp_path: Path) -> None:
-    completed = run_cli(str(BASE_CODE), "--map-host", f"{SITE_HOST}={site.address}", "--only-mapped-hosts", "--keep-artifacts", "never")
+    completed = run_cli(tmp_path, str(BASE_CODE), "--map-host", f"{SITE_HOST}={site.address}", "--only-mapped-hosts", "--keep-artifacts", "never")
     assert completed.returncode == 1
     assert "em-placeholder" in completed.stdout
     assert "Noscript fallback images" in completed.stdout
@@ -255,12 +257,12 @@ def test_cli_base_code_exit_one(site: SiteServer, tmp_path: Path) -> None:
 
 
 def test_cli_send_on_fixture_rejected(tmp_path: Path) -> None:
-    completed = run_cli("--send-to-pinterest", "--output-dir", str(tmp_path))
+    completed = run_cli(tmp_path, "--send-to-pinterest", "--output-dir", str(tmp_path))
     assert completed.returncode == 2
     assert "cannot send to Pinterest" in completed.stderr
 
 
 def test_cli_bad_map_host(tmp_path: Path) -> None:
-    completed = run_cli(str(LIVE_LIKE), "--map-host", "shop.example")
+    completed = run_cli(tmp_path, str(LIVE_LIKE), "--map-host", "shop.example")
     assert completed.returncode == 2
     assert "--map-host 'shop.example' is not HOST=ADDRESS[:PORT]" in completed.stderr
