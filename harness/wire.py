@@ -80,7 +80,7 @@ _JSON_FIELDS = ("ed", "pd", "ad")
 # Content types decoded as form fields. A fetch() with a string body sends text/plain.
 _FORM_MEDIA_TYPES = ("", "application/x-www-form-urlencoded", "text/plain")
 _HASH_LENGTHS = (32, 40, 64)
-# The methods of RFC 9110 and PATCH (RFC 5789). The tag itself sends GET and POST.
+# The standard HTTP methods. The tag itself sends GET and POST.
 HTTP_METHODS = ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE")
 _JSON_TYPE_NAMES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
