@@ -19,8 +19,9 @@ from live_site import SITE_DIR, SITE_HOST, SiteServer, VendorServer, site_option
 
 pytestmark = pytest.mark.browser
 
-# Every fault must be named well within this many seconds; the profiles below wait at most 2 s for anything.
-DIAGNOSIS_BOUND = 12.0
+# Every fault must be named within this many seconds, so no diagnosis waits for
+# a long default. The profiles below wait at most 10 s for a page and 1.5 s for the tag.
+DIAGNOSIS_BOUND = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,8 @@ def profile(tmp_path: Path, start_url: str, steps: list[dict[str, Any]] | None =
         "start_url": start_url,
         "settings": "auto",
         "fixture_settings": str(SITE_DIR / "settings.json"),
-        "timeout": 2,
+        # Page loads get room on a loaded machine; the test of a page that never loads sets its own short timeout.
+        "timeout": 10,
         "tag_wait": 1.5,
         "steps": steps or [],
     }
@@ -120,7 +122,7 @@ def test_page_timeout(harness_browser: HarnessBrowser, site: SiteServer, tmp_pat
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # connections complete, but no response ever comes
         port = silent.getsockname()[1]
-        result = check(harness_browser, tmp_path, site, f"http://{SITE_HOST}/", host_map={SITE_HOST: f"127.0.0.1:{port}"})
+        result = check(harness_browser, tmp_path, site, f"http://{SITE_HOST}/", keys={"timeout": 2}, host_map={SITE_HOST: f"127.0.0.1:{port}"})
     assert_diagnosed(result, "page-timeout")
     assert "did not finish loading in time" in result.diagnosis.message
 
