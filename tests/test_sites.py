@@ -142,7 +142,7 @@ def test_settings_file_error_names_key(tmp_path):
         ("start_url: https://x/\nsteps: [{track: {event: a, properties: {when: 2024-01-02}}}]\n", r"site.yaml: steps\[0\].track.properties.when: YAML read 2024-01-02 as a date"),
         ("start_url: https://x/\nsteps: [{track: {event: a, properties: {v: .nan}}}]\n", r"site.yaml: steps\[0\].track.properties.v: nan is not a finite number"),
         ("start_url: https://x/\nsteps: [{track: {event: a, properties: {v: !!binary aGk=}}}]\n", r"site.yaml: steps\[0\].track.properties.v: a YAML bytes value is not supported"),
-        ("start_url: https://x/\nsteps: [{track: {event: a, properties: {v: !!set {a: null}}}}]\n", r"site.yaml: steps\[0\].track.properties.v: key null is not text|a YAML set value"),
+        ("start_url: https://x/\nsteps: [{track: {event: a, properties: {v: !!set {a: null}}}}]\n", r"site.yaml: steps\[0\].track.properties.v: a YAML set value is not supported"),
         ("start_url: 'http://[::1'\n", r"site.yaml: start_url: \"http://\[::1\": invalid URL"),
         ("start_url: 'http:///x'\n", r"site.yaml: start_url: \"http:///x\": no host name"),
         ("start_url: 'http://x:99999/'\n", r"site.yaml: start_url: \"http://x:99999/\": invalid URL"),
