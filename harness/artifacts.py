@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def scrub_har(path: Path) -> None:
     """Rewrite a HAR file with every email address in it replaced by its hash."""
     document = json.loads(path.read_text(encoding="utf-8"))
-    path.write_text(json.dumps(mask_emails(document), ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(mask_emails(document), ensure_ascii=False), encoding="utf-8", errors="backslashreplace")
 
 
 def scrub_trace(path: Path) -> None:

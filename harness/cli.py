@@ -41,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as error:
+        # Most often the output cannot be written (a full disk, `> /dev/full`).
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"pintrk-harness {args.command}: {error.strerror or error}{where}", file=sys.stderr)
+        return USAGE_ERROR
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+from harness.jsvalue import utf8_bytes
+
 # An email address as it appears in decoded text, in a query string (`@` as
 # %40) or in a doubly-encoded body (%2540). A match may start only at the
 # beginning of the text, after a character that cannot be in an address, or
@@ -33,7 +35,7 @@ _EMAIL = re.compile(
 def email_digest(text: str) -> str:
     """Hash an email address as the tag does (trimmed, lowercased, SHA-256), after undoing percent-encoding."""
     decoded = unquote(unquote(text))
-    return hashlib.sha256(decoded.strip().lower().encode("utf-8")).hexdigest()
+    return hashlib.sha256(utf8_bytes(decoded.strip().lower())).hexdigest()
 
 
 def mask_emails(value: Any, digits: int = 64) -> Any:

@@ -139,6 +139,19 @@ def to_js_string(value: Any) -> str:
     return "[object Object]"
 
 
+def utf8_bytes(text: str) -> bytes:
+    """Encode a string to UTF-8 as a browser's TextEncoder does: a lone surrogate becomes U+FFFD.
+
+    JSON from a page can hold a lone surrogate (`"\\ud800"`), and Python's
+    own UTF-8 encoder refuses it. A surrogate pair held as two code points is
+    joined into one character.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").encode("utf-8")
+
+
 def format_number(number: float) -> str:
     """Write a number as JavaScript's `String(number)` does."""
     if isinstance(number, bool):

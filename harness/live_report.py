@@ -74,5 +74,5 @@ def live_json(result: CheckResult) -> dict[str, Any]:
 def write_live_json(result: CheckResult, path: Path) -> None:
     """Write the JSON report, with the live-run keys, to a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(live_json(result), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(live_json(result), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8", errors="backslashreplace")
 

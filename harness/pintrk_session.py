@@ -313,7 +313,7 @@ class PintrkSession:
         written = []
         for name, records in ((EVENTS_FILE, events), (CALL_LOG_FILE, calls), (SEGMENT_CALLS_FILE, segment_calls)):
             path = folder / name
-            with path.open("w", encoding="utf-8") as stream:
+            with path.open("w", encoding="utf-8", errors="backslashreplace") as stream:
                 for record in records:
                     stream.write(json.dumps(mask_emails(record), ensure_ascii=False) + "\n")
             written.append(path)

@@ -188,7 +188,7 @@ def to_json(result: CheckResult) -> dict[str, Any]:
 def write_json(result: CheckResult, path: Path) -> None:
     """Write the JSON report to a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8", errors="backslashreplace")
 
 
 def write_junit_xml(result: CheckResult, path: Path) -> None:

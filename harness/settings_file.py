@@ -44,7 +44,7 @@ def read_settings_file(path: str | Path) -> tuple[dict[str, Any], Settings]:
 
 def _read_document(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as error:
         raise SettingsError(f"{path}: settings file not found; give the path of a JSON or YAML settings file") from error
     except UnicodeDecodeError as error:
@@ -60,7 +60,16 @@ def _read_document(path: Path) -> Any:
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             problem = getattr(error, "problem", None) or str(error)
             raise SettingsError(f"{path}: invalid YAML{where}: {problem}") from error
+        except RecursionError as error:
+            raise SettingsError(f"{path}: YAML nested too deeply to read") from error
+        except ValueError as error:
+            # Python refuses to convert integers of more than 4,300 digits.
+            raise SettingsError(f"{path}: cannot read the YAML: {str(error).split(';')[0]}") from error
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise SettingsError(f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
+    except RecursionError as error:
+        raise SettingsError(f"{path}: JSON nested too deeply to read") from error
+    except ValueError as error:
+        raise SettingsError(f"{path}: cannot read the JSON: {str(error).split(';')[0]}") from error

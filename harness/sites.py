@@ -144,6 +144,11 @@ def load_profile(path: str | Path) -> SiteProfile:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise ProfileError(f"{path}: invalid YAML{where}: {problem}") from error
+    except RecursionError as error:
+        raise ProfileError(f"{path}: YAML nested too deeply to read (over {MAX_PROFILE_DEPTH} levels is refused anyway)") from error
+    except ValueError as error:
+        # Python refuses to convert integers of more than 4,300 digits.
+        raise ProfileError(f"{path}: cannot read the YAML: {str(error).split(';')[0]}") from error
     return parse_profile(document, path)
 
 
@@ -285,8 +290,10 @@ def _settings_from_file(file_value: Any, path: Path) -> Settings:
         raise ProfileError(f"{path}: settings.file: expected the path of a JSON or YAML settings file, got {_show(file_value)}")
     settings_path = (path.parent / file_value).resolve()
     try:
-        _, settings = read_settings_file(settings_path)
-    except SettingsError as error:
+        document, settings = read_settings_file(settings_path)
+        # A YAML settings file can hold what inline settings may not (number or date keys).
+        _check_plain_data(document, settings_path)
+    except (SettingsError, ProfileError) as error:
         raise ProfileError(f"{path}: settings.file: {error}") from error
     return settings
 
@@ -313,13 +320,15 @@ def _check_cdn_settings(settings_path: Path, path: Path) -> None:
     """Check that a fixture_settings file is a Segment CDN settings object, as the page will receive it."""
     where = f"{path}: fixture_settings: {settings_path}"
     try:
-        document = json.loads(settings_path.read_text(encoding="utf-8"))
+        document = json.loads(settings_path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as error:
         raise ProfileError(f"{where}: cannot read it ({error})") from error
     except json.JSONDecodeError as error:
         raise ProfileError(f"{where}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
     except RecursionError as error:
         raise ProfileError(f"{where}: JSON nested too deeply to read") from error
+    except ValueError as error:
+        raise ProfileError(f"{where}: cannot read the JSON: {str(error).split(';')[0]}") from error
     if not isinstance(document, dict):
         raise ProfileError(f"{where}: expected a Segment CDN settings object such as {{\"integrations\": {{...}}}}, got {_show(document)}")
     integrations = document.get("integrations", {})

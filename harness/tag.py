@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from harness.jsvalue import UNDEFINED, own_keys, to_js_string, to_json_value, truthy
+from harness.jsvalue import UNDEFINED, own_keys, to_js_string, to_json_value, truthy, utf8_bytes
 
 STANDARD_EVENTS = frozenset(
     {
@@ -123,14 +123,15 @@ def hash_identity(value: Any) -> str:
 
     `String(value).trim().toLowerCase()`, kept when it is 32, 40 or 64 hex
     digits (taken as already hashed), else the lowercase hex SHA-256 of its
-    UTF-8 bytes.
+    UTF-8 bytes (a lone surrogate encoded as U+FFFD, as TextEncoder does).
     """
     # NOTE: null and undefined hash as the strings "null" and "undefined", as String()
     # gives them. Whether the tag skips them instead is unchecked.
+    # NOTE: a lone surrogate is hashed as U+FFFD; whether the tag does so too is unchecked.
     text = js_trim(to_js_string(value)).lower()
     if _HASH_PATTERN.fullmatch(text):
         return text
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(utf8_bytes(text)).hexdigest()
 
 
 def normalise_partner_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -78,3 +78,12 @@ def test_progress_lines_masked(tmp_path):
     assert "step 1/1: track " in completed.stderr
     assert "ada@example.com" not in completed.stderr
     assert "ada@example.com" not in completed.stdout
+
+
+def test_profile_error_masks_email(tmp_path, capsys):
+    profile = tmp_path / "site.yaml"
+    profile.write_text("start_url: https://shop.example/\nsettings: {tid: '1', pinterestEventMapping: {ada@example.com: 5}}\n", encoding="utf-8")
+    assert main(["check", str(profile)]) == 2
+    error = capsys.readouterr().err
+    assert "ada@example.com" not in error
+    assert "pinterestEventMapping: \"<email sha256:" in error

@@ -261,3 +261,17 @@ def test_har_error_masked(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "ada@example.com" not in err
     assert "<email sha256:" in err
+
+
+def test_unknown_lint_rule_masks_email(capsys):
+    assert main(["decode", "--disable-lint", "ada@example.com", PLACEHOLDER_URL]) == 2
+    error = capsys.readouterr().err
+    assert "ada@example.com" not in error
+    assert "<email sha256:" in error
+
+
+def test_email_with_lone_surrogate_decoded(capsys):
+    url = "https://ct.pinterest.com/v3/?tid=2612345678901&event=checkout&ed=%7B%22a%22%3A%22%5Cud800%40example.com%22%7D"
+    assert main(["decode", "--json", url]) == 0
+    [record] = json_lines(capsys.readouterr().out)
+    assert record["ed"]["a"].startswith("<email sha256:")

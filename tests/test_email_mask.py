@@ -46,3 +46,8 @@ def test_encoded_and_plain_digest_agree() -> None:
 def test_json_keys_and_values_masked() -> None:
     masked = mask_emails({"ada@example.com": ["bob@example.com", 1, None]})
     assert masked == {f"<email sha256:{digest('ada@example.com')}>": [f"<email sha256:{digest('bob@example.com')}>", 1, None]}
+
+
+def test_lone_surrogate_hashed_as_replacement_character() -> None:
+    # A page's JSON can carry "\ud800"; the hash treats it as U+FFFD, as TextEncoder does.
+    assert mask_emails("\ud800@example.com") == f"<email sha256:{digest(chr(0xFFFD) + '@example.com')}>"

@@ -104,3 +104,32 @@ def test_emails_masked_in_labels_and_messages(monkeypatch, capsys):
 
     assert run_with_stdin(monkeypatch, '{"settings": {"tid": "erin@example.com"}, "calls": []}', "--json") == 0
     assert "erin@example.com" not in capsys.readouterr().err
+
+
+def test_table_shows_brackets_as_written(monkeypatch, capsys):
+    case = {"settings": {"tid": "1"}, "calls": [{"type": "track", "event": "[/]"}, {"type": "track", "event": "[beta] Signed Up"}]}
+    assert run_with_stdin(monkeypatch, json.dumps(case)) == 0
+    output = capsys.readouterr().out
+    assert 'track "[/]"' in output
+    assert 'track "[beta] Signed Up"' in output
+
+
+def test_integer_too_long_to_read_exit_two(monkeypatch, capsys):
+    assert run_with_stdin(monkeypatch, '{"settings": {"tid": "1"}, "x": ' + "9" * 5000 + "}") == 2
+    assert "-: cannot read the JSON: Exceeds the limit (4300 digits)" in capsys.readouterr().err
+
+
+def test_case_file_with_byte_order_mark(tmp_path, capsys):
+    path = tmp_path / "case.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"settings": {"tid": "1"}, "calls": []}).encode())
+    assert main(["expect", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [["load", "1"], ["page"]]
+
+
+def test_unwritable_output_exit_two(monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("harness.commands.expect.write_table", refuse)
+    assert run_with_stdin(monkeypatch, '{"settings": {"tid": "1"}, "calls": []}') == 2
+    assert "pintrk-harness expect: No space left on device" in capsys.readouterr().err

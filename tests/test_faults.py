@@ -165,7 +165,7 @@ def test_tag_script_fixture_missing(harness_browser: HarnessBrowser, site: SiteS
 def test_tag_script_blocked(harness_browser: HarnessBrowser, site: SiteServer, tmp_path: Path) -> None:
     result = check(harness_browser, tmp_path, site, f"http://{SITE_HOST}/stores.html", offline_scripts=True, blocked_hosts=["s.pinimg.com"])
     assert_diagnosed(result, "tag-script-blocked")
-    assert "ERR_BLOCKED_BY_CLIENT" in result.diagnosis.message
+    assert result.diagnosis.message.endswith("did not load: net::ERR_BLOCKED_BY_CLIENT")
 
 
 # ---- Content-Security-Policy -------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,25 @@ def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "absent.json"
     with pytest.raises(SettingsError, match=r"absent\.json: settings file not found"):
         read_settings_file(path)
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "JSON nested too deeply to read"),
+        ("deep.yaml", "[" * 2000 + "]" * 2000, "YAML nested too deeply to read"),
+        ("long.json", '{"tid": ' + "9" * 5000 + "}", "cannot read the JSON: Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_unreadable_settings_file(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=re.escape(f"{path}: {message}")):
+        read_settings_file(path)
+
+
+def test_byte_order_mark_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"tid": "2612345678901"}')
+    _, settings = read_settings_file(path)
+    assert settings.tid == "2612345678901"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 import pytest
@@ -157,3 +158,21 @@ def test_invalid_profile_named(tmp_path, text, message):
 def test_missing_profile_file(tmp_path):
     with pytest.raises(ProfileError, match=r"nothere.yaml: site profile not found"):
         load_profile(tmp_path / "nothere.yaml")
+
+
+def test_yaml_settings_file_keys_must_be_text(tmp_path):
+    (tmp_path / "pinterest.yaml").write_text("tid: '1'\npinterestEventMapping: {2024-01-01: Signup}\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"settings\.file: .*pinterest\.yaml: pinterestEventMapping: key \"2024-01-01\" is not text"):
+        load_profile(write(tmp_path, "start_url: https://shop.example/\nsettings: {file: pinterest.yaml}\n"))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("start_url: https://shop.example/\nstored_traits: " + "[" * 2000 + "]" * 2000 + "\n", "YAML nested too deeply to read"),
+        ("start_url: https://shop.example/\nstored_traits: {a: " + "9" * 5000 + "}\n", "cannot read the YAML: Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_unreadable_yaml_rejected(tmp_path, text, message):
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        load_profile(write(tmp_path, text))

@@ -158,7 +158,7 @@ class PintrkCapture:
             self._close_jsonl()
             if ctx.options.pintrk_jsonl:
                 try:
-                    self._jsonl = open(ctx.options.pintrk_jsonl, "a", encoding="utf-8")
+                    self._jsonl = open(ctx.options.pintrk_jsonl, "a", encoding="utf-8", errors="backslashreplace")
                 except OSError as error:
                     raise exceptions.OptionsError(
                         f"pintrk_jsonl: cannot open {ctx.options.pintrk_jsonl!r} for appending ({error}); "

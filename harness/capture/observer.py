@@ -82,7 +82,9 @@ class NetworkObserver:
     def _on_failed(self, request: Request) -> None:
         outcome = self._outcomes.get(request)
         if outcome is not None:
-            outcome.failure = request.failure or "failed"
+            # Chromium marks a request the harness itself aborted with ".Inspector"
+            # (net::ERR_BLOCKED_BY_CLIENT.Inspector); users know the plain code.
+            outcome.failure = (request.failure or "failed").removesuffix(".Inspector")
 
     def _on_console(self, message: ConsoleMessage) -> None:
         text = message.text

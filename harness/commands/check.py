@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     try:
         profile = load_profile(site)
     except ProfileError as error:
-        print(f"pintrk-harness check: invalid site profile: {error}", file=stderr)
+        print(mask_emails(f"pintrk-harness check: invalid site profile: {error}", 12), file=stderr)
         return EXIT_BROKEN
     path_problem = _check_output_paths(args)
     if path_problem:
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO |
     try:
         result = run_check(profile, options)
     except RunError as error:
-        print(f"pintrk-harness check: {error}", file=stderr)
+        print(mask_emails(f"pintrk-harness check: {error}", 12), file=stderr)
         return EXIT_BROKEN
 
     write_terminal(result, stdout)

@@ -58,7 +58,7 @@ def run(
     try:
         validate_rule_ids(disabled)
     except ValueError as error:
-        print(f"pintrk-harness decode: --disable-lint: {error}", file=stderr)
+        print(mask_emails(f"pintrk-harness decode: --disable-lint: {error}", 12), file=stderr)
         return USAGE_ERROR
 
     decoded: list[TagRequest] = []

@@ -9,8 +9,10 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from harness.capture.records import mask_emails
+from harness.commands.decode_table import printable
 from harness.destination import DestinationRun, run_destination
 from harness.settings import SettingsError, load_settings
 from harness.tag import hash_identity
@@ -70,7 +72,7 @@ def read_case(path: str) -> dict[str, Any]:
                 raise CaseError("-: standard input is closed; give a case file or pipe one in")
             text = sys.stdin.read()
         else:
-            with open(path, encoding="utf-8") as handle:
+            with open(path, encoding="utf-8-sig") as handle:
                 text = handle.read()
     except OSError as error:
         raise CaseError(f"{path}: cannot read the case file ({error.strerror})") from error
@@ -82,6 +84,9 @@ def read_case(path: str) -> dict[str, Any]:
         raise CaseError(f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
     except RecursionError as error:
         raise CaseError(f"{path}: JSON nested too deeply to read") from error
+    except ValueError as error:
+        # Python refuses to convert integers of more than 4,300 digits.
+        raise CaseError(f"{path}: cannot read the JSON: {str(error).split(';')[0]}") from error
     if not isinstance(case, dict):
         raise CaseError(f"{path}: expected a JSON object with settings, stored_traits and calls, got {type(case).__name__}")
     if _nested_deeper_than(case, MAX_CASE_DEPTH):
@@ -156,5 +161,7 @@ def write_table(result: DestinationRun, calls: list[dict[str, Any]], stream: Tex
     for index, ((_, label), call_result) in enumerate(zip(groups, [result.initialize] + result.calls)):
         commands = "\n".join(json.dumps(_masked(command), ensure_ascii=False) for command in result.commands_by_call[index])
         note = call_result.error and f"destination threw: {call_result.error}" or call_result.note or ""
-        table.add_row("" if index == 0 else str(index), label, commands or "(none)", note)
+        # Text cells: a name such as "[beta] Signed Up" is shown as written, not read as markup.
+        cells = (label, commands or "(none)", note)
+        table.add_row("" if index == 0 else str(index), *(Text(printable(cell)) for cell in cells))
     console.print(table)

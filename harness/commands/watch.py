@@ -239,7 +239,12 @@ def _watch_proxy(args: argparse.Namespace, watcher: Watcher, stdout: TextIO, std
     try:
         write_instructions(proxy, SimpleNamespace(passthrough=args.send_to_pinterest, jsonl=None), Console(file=stdout, highlight=False))
         if watcher.settings is None:
-            print("No --profile: events are printed without a verdict (the proxy sees no Segment settings).", file=stdout, flush=True)
+            why = "the profile has settings: auto" if args.profile else "no --profile"
+            print(
+                f"No verdicts: {why}, and the proxy sees no Segment settings; give a profile with the settings inline or in a file.",
+                file=stdout,
+                flush=True,
+            )
         try:
             stream_events(events, watcher, stop=stop, max_events=args.max_events, duration=args.duration)
         except KeyboardInterrupt:
