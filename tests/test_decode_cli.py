@@ -275,3 +275,11 @@ def test_email_with_lone_surrogate_decoded(capsys):
     assert main(["decode", "--json", url]) == 0
     [record] = json_lines(capsys.readouterr().out)
     assert record["ed"]["a"].startswith("<email sha256:")
+
+
+def test_table_escapes_control_characters(capsys):
+    url = "https://ct.pinterest.com/v3/?tid=2612345678901&event=%1B%5D0%3Bx%07%1B%5B2J"
+    main(["decode", url])
+    output = capsys.readouterr().out
+    assert "\x1b" not in output
+    assert "\\x1b]0;x\\x07\\x1b[2J" in output

@@ -7,6 +7,7 @@ hand-written noscript fallback can send) is shown masked, with its SHA-256.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Sequence, TextIO
 
 from rich import box
@@ -20,6 +21,8 @@ from harness.wire import TagRequest, is_hash, split_url
 _MAX_VALUE_LENGTH = 40
 _MAX_KEYS_SHOWN = 8
 _HASH_SHOWN = 12
+# Control characters other than tab and newline: captured data could move the cursor or retitle the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def write_table(requests: Sequence[TagRequest], stream: TextIO) -> None:
@@ -120,7 +123,8 @@ def show_value(value: Any) -> str:
 
 
 def printable(text: str) -> str:
-    """Replace lone surrogates (from JSON `\\ud800` escapes), which no terminal encoding can write."""
+    """Make text safe for a terminal: control characters as `\\xNN`, lone surrogates (from JSON `\\ud800` escapes) as `?`."""
+    text = _CONTROL.sub(lambda match: f"\\x{ord(match[0]):02x}", text)
     if text.isascii():
         return text
     return text.encode("utf-8", "replace").decode("utf-8")
