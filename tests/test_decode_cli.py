@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from har_files import har_entry, write_har
+from har_files import har_document, har_entry, write_har
 from harness.cli import main
 from harness.commands.decode import read_request_lines
 from shared_vectors import WIRE_CAPTURES, wire_captures
@@ -283,3 +283,19 @@ def test_table_escapes_control_characters(capsys):
     output = capsys.readouterr().out
     assert "\x1b" not in output
     assert "\\x1b]0;x\\x07\\x1b[2J" in output
+
+
+SIMPLE_URL = "https://ct.pinterest.com/v3/?event=init&tid=2612345678901"
+
+
+def test_har_with_byte_order_mark(tmp_path, capsys):
+    path = tmp_path / "capture.har"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(har_document([har_entry(SIMPLE_URL)])).encode())
+    assert main(["decode", "--json", "--har", str(path)]) == 0
+    assert len(json_lines(capsys.readouterr().out)) == 1
+
+
+def test_har_from_standard_input(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(har_document([har_entry(SIMPLE_URL)]))))
+    assert main(["decode", "--json", "--har", "-"]) == 0
+    assert len(json_lines(capsys.readouterr().out)) == 1

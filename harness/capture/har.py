@@ -47,6 +47,9 @@ class HarError(Exception):
     """A HAR file that cannot be read; the message names the file and what is wrong."""
 
 
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+
+
 def read_har(source: str | os.PathLike[str] | IO[bytes] | IO[str]) -> Iterator[TagRequest]:
     """Yield a TagRequest for every request to a Pinterest host in a HAR file, in file order.
 
@@ -84,6 +87,8 @@ class _EncodingReader:
 
 def _read_stream(stream: Any, name: str) -> Iterator[TagRequest]:
     try:
+        if hasattr(stream, "peek") and stream.peek(3)[:3] == _BYTE_ORDER_MARK:
+            stream.read(3)  # some Windows tools write one; ijson would reject it
         for index, entry in _entries(ijson.parse(stream), name):
             request = _decode_entry(entry, f"{name}: log.entries[{index}]")
             if request is not None:

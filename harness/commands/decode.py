@@ -31,7 +31,7 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("urls", nargs="*", metavar="URL", help="a request URL to decode as a GET request")
-    parser.add_argument("--har", metavar="FILE", help="decode every request to a Pinterest host in this HAR file, after any URL arguments")
+    parser.add_argument("--har", metavar="FILE", help="decode every request to a Pinterest host in this HAR file (- for standard input), after any URL arguments")
     parser.add_argument("--json", action="store_true", help="print one JSON object per request, one per line, with the lint findings of that request alone under \"lint\"")
     parser.add_argument("--disable-lint", metavar="RULE", action="append", default=[], help="switch a lint rule off by id; repeat for more")
     parser.add_argument("--no-lint", action="store_true", help="do not lint the decoded requests")
@@ -92,7 +92,9 @@ def run(
 def _requests(args: argparse.Namespace, stdin: IO[Any]) -> Iterator[TagRequest]:
     for url in args.urls:
         yield decode_request(url, "GET")
-    if args.har is not None:
+    if args.har == "-":
+        yield from read_har(getattr(stdin, "buffer", stdin))
+    elif args.har is not None:
         yield from read_har(args.har)
     if not args.urls and args.har is None:
         yield from read_request_lines(stdin)
