@@ -180,3 +180,19 @@ def test_memory_bounded(tmp_path):
     assert count == 400
     assert size > 20_000_000
     assert peak < size / 20
+
+
+def test_deep_nesting_refused_without_quadratic_cost(tmp_path) -> None:
+    # Each ijson event carries its whole prefix, so without the depth limit this
+    # 40 KB file took about 1 GB and 2 s.
+    path = tmp_path / "deep.har"
+    entry = json.dumps(har_entry("https://ct.pinterest.com/v3/?event=init&tid=2612345678901"))
+    path.write_text('{"log": {"entries": [' + entry[:-1] + ', "x": ' + "[" * 20_000 + "]" * 20_000 + "}]}}", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        with pytest.raises(HarError, match=r"deep\.har: log\.entries\[0\] is nested more than 100 levels deep"):
+            list(read_har(path))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000_000

@@ -2,7 +2,8 @@
 
 The file is parsed as a stream of JSON events with ijson, and only the few
 fields a request needs are kept, so memory stays bounded by the largest
-single entry field rather than the file size.
+single entry field rather than the file size. Files nested more than
+MAX_HAR_DEPTH levels are refused.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class HarError(Exception):
 
 
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+# Browsers write HARs fewer than 10 levels deep; deeper files are refused, not parsed.
+MAX_HAR_DEPTH = 100
+_READ_BUFFER = 4096
 
 
 def read_har(source: str | os.PathLike[str] | IO[bytes] | IO[str]) -> Iterator[TagRequest]:
@@ -89,7 +93,9 @@ def _read_stream(stream: Any, name: str) -> Iterator[TagRequest]:
     try:
         if hasattr(stream, "peek") and stream.peek(3)[:3] == _BYTE_ORDER_MARK:
             stream.read(3)  # some Windows tools write one; ijson would reject it
-        for index, entry in _entries(ijson.parse(stream), name):
+        # A small read buffer bounds the work ijson does ahead of the depth check in _entries:
+        # each event carries its full prefix, so a deeply nested buffer costs its depth squared.
+        for index, entry in _entries(ijson.parse(stream, buf_size=_READ_BUFFER), name):
             request = _decode_entry(entry, f"{name}: log.entries[{index}]")
             if request is not None:
                 yield request
@@ -108,7 +114,15 @@ def _entries(events: Iterator[tuple[str, str, Any]], name: str) -> Iterator[tupl
     seen_entries = False
     index = -1
     entry: dict[str, Any] = {}
+    depth = 1
     for prefix, event, value in events:
+        if event == "start_map" or event == "start_array":
+            depth += 1
+            if depth > MAX_HAR_DEPTH:
+                where = f"log.entries[{index}]" if index >= 0 else "the file"
+                raise HarError(f"{name}: {where} is nested more than {MAX_HAR_DEPTH} levels deep, where a browser's HAR has fewer than 10; {_EXPORT_AGAIN}")
+        elif event == "end_map" or event == "end_array":
+            depth -= 1
         field = _FIELDS.get(prefix)
         if field is not None:
             if event == "string":
