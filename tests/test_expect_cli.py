@@ -43,6 +43,8 @@ def test_table_hides_plain_email(tmp_path, capsys):
         ('{"settings": {"tid": "1"}, "calls": {}}', "-: calls: expected a list of Segment messages"),
         ('{"settings": {"tid": "1"}, "calls": [{"type": "group"}]}', '-: calls[0].type: expected "page", "track" or "identify", got "group"'),
         ('{"settings": {"tid": 5}, "calls": []}', "-: settings: tid: expected the tag id as a string, got 5 (a number)"),
+        ('{"settings": {"tid": "1"}, "cals": []}', '-: "cals": unknown key (known: calls, settings, stored_traits)'),
+        ('{"settings": {"tid": "1"}, "stored_traits": [1, 2]}', "-: stored_traits: expected an object of traits or null, got [1, 2]"),
     ],
 )
 def test_invalid_case_exit_two(monkeypatch, capsys, text, message):

@@ -26,6 +26,11 @@ SHOWN_HASH_DIGITS = 12
 MAX_CASE_DEPTH = 100
 
 
+CASE_KEYS = {"settings", "stored_traits", "calls"}
+# A destination vector from shared/vectors is a valid case: its expected results are ignored.
+VECTOR_KEYS = {"id", "note", "pintrk", "pintrk_by_call", "errors"}
+
+
 class CaseError(ValueError):
     """An invalid case file; the message names the file, the key and the value."""
 
@@ -91,8 +96,14 @@ def read_case(path: str) -> dict[str, Any]:
         raise CaseError(f"{path}: expected a JSON object with settings, stored_traits and calls, got {type(case).__name__}")
     if _nested_deeper_than(case, MAX_CASE_DEPTH):
         raise CaseError(f"{path}: nested more than {MAX_CASE_DEPTH} levels deep; the destination model walks every level, so flatten the case")
+    unknown = sorted(set(case) - CASE_KEYS - VECTOR_KEYS)
+    if unknown:
+        raise CaseError(f"{path}: {json.dumps(unknown[0])}: unknown key (known: {', '.join(sorted(CASE_KEYS))})")
     if "settings" not in case:
         raise CaseError(f"{path}: settings: missing; a case needs the destination settings")
+    stored_traits = case.get("stored_traits")
+    if stored_traits is not None and not isinstance(stored_traits, dict):
+        raise CaseError(f"{path}: stored_traits: expected an object of traits or null, got {json.dumps(stored_traits)[:80]}")
     calls = case.get("calls", [])
     if not isinstance(calls, list):
         raise CaseError(f"{path}: calls: expected a list of Segment messages, got {json.dumps(calls)[:80]}")
