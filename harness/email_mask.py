@@ -21,14 +21,15 @@ from harness.jsvalue import utf8_bytes
 # `%22a%40b.com` masks `a%40b.com` and `%2522a%2540b.com` masks `a%2540b.com`.
 # Non-ASCII letters count as address characters, as text or as percent-encoded
 # UTF-8 bytes (%80 to %FF), so `ada@exämple.com` and `ada@ex%C3%A4mple.com` match.
+# A dot may be percent-encoded too (%2E), as some encoders write it.
 # NOTE: in a local part with other characters (such as `!#$&'*/=?^{|}~`), the
 # text up to the last such character stays visible. Addresses inside base64
 # or other encodings are not masked at all.
 _EMAIL = re.compile(
     r"(?:(?<=%25[0-9A-Fa-f]{2})|(?<=%(?:[013-9A-Fa-f][0-9A-Fa-f]|2[0-46-9A-Fa-f]))|(?<![A-Za-z0-9._+%\u0080-\U0010ffff-]))"
-    r"(?:[A-Za-z0-9._+\u0080-\U0010ffff-]|%2[Bb]|%252[Bb]|%[89A-Fa-f][0-9A-Fa-f])+"
+    r"(?:[A-Za-z0-9._+\u0080-\U0010ffff-]|%2[BbEe]|%252[BbEe]|%[89A-Fa-f][0-9A-Fa-f])+"
     r"(?:@|%40|%2540)"
-    r"(?:[A-Za-z0-9\u0080-\U0010ffff-]|%[89A-Fa-f][0-9A-Fa-f])+(?:\.(?:[A-Za-z0-9\u0080-\U0010ffff-]|%[89A-Fa-f][0-9A-Fa-f])+)+"
+    r"(?:[A-Za-z0-9\u0080-\U0010ffff-]|%[89A-Fa-f][0-9A-Fa-f])+(?:(?:\.|%2[Ee]|%252[Ee])(?:[A-Za-z0-9\u0080-\U0010ffff-]|%[89A-Fa-f][0-9A-Fa-f])+)+"
 )
 
 

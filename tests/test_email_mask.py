@@ -21,6 +21,8 @@ def digest(email: str) -> str:
         ("jürgen@example.de", "jürgen@example.de"),
         ("x=ada%40ex%C3%A4mple.com&y=1", "ada@exämple.com"),
         ("pd=%7B%22em%22%3A%22j%C3%BCrgen%40example.com%22%7D", "jürgen@example.com"),
+        ("x=someone%40example%2Ecom&y=1", "someone@example.com"),
+        ("x=some%2Eone%2540example%252Ecom", "some.one@example.com"),
     ],
 )
 def test_address_masked(text: str, email: str) -> None:
