@@ -299,3 +299,13 @@ def test_har_from_standard_input(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(har_document([har_entry(SIMPLE_URL)]))))
     assert main(["decode", "--json", "--har", "-"]) == 0
     assert len(json_lines(capsys.readouterr().out)) == 1
+
+
+def test_har_json_error_hides_cut_address(tmp_path, capsys):
+    # The parser's excerpt ends inside the address, which the masking would not recognise.
+    har = tmp_path / "broken.har"
+    har.write_text('{"log": {"entries": []}} x "someone.person@examplecompany-with-a-long-name.com"', encoding="utf-8")
+    assert main(["decode", "--har", str(har)]) == 2
+    err = capsys.readouterr().err
+    assert "someone" not in err
+    assert "the text there holds an email address, not shown" in err

@@ -199,5 +199,9 @@ def _describe_json_error(error: ijson.JSONError) -> str:
     if "premature EOF" in lines[0]:
         return "the file ends inside the JSON, so it is probably truncated"
     if len(lines) >= 2:
+        if "@" in lines[1] or "%40" in lines[1]:
+            # ijson cuts the text at a fixed width, so an address in it may be cut short,
+            # and the email masking recognises only whole addresses.
+            return f"{lines[0].rstrip('.')} (the text there holds an email address, not shown)"
         return f"{lines[0].rstrip('.')} near {lines[1]!r}"
     return lines[0]
