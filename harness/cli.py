@@ -34,6 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return USAGE_ERROR
+    if sys.stdout is None:
+        # Started with standard output closed (`>&-`): nowhere to write the report.
+        if sys.stderr is not None:
+            print(f"pintrk-harness {args.command}: standard output is closed; redirect it to a file", file=sys.stderr)
+        return USAGE_ERROR
     try:
         return args.run(args)
     except BrokenPipeError:

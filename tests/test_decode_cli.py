@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -309,3 +311,18 @@ def test_har_json_error_hides_cut_address(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "someone" not in err
     assert "the text there holds an email address, not shown" in err
+
+
+def test_closed_standard_output_exit_two():
+    completed = subprocess.run(
+        [sys.executable, "-m", "harness", "decode", "--json", SIMPLE_URL],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Close file descriptor 1 in the child, as `>&-` does.
+        preexec_fn=lambda: os.close(1),
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert "standard output is closed" in completed.stderr
