@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from harness.parse_errors import PARSE_ERRORS, parse_error_message
 from harness.settings import DESTINATION_NAME, Settings, SettingsError, load_settings
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -55,21 +56,9 @@ def _read_document(path: Path) -> Any:
     if path.suffix.lower() in YAML_SUFFIXES:
         try:
             return yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            problem = getattr(error, "problem", None) or str(error)
-            raise SettingsError(f"{path}: invalid YAML{where}: {problem}") from error
-        except RecursionError as error:
-            raise SettingsError(f"{path}: YAML nested too deeply to read") from error
-        except ValueError as error:
-            # Python refuses to convert integers of more than 4,300 digits.
-            raise SettingsError(f"{path}: cannot read the YAML: {str(error).split(';')[0]}") from error
+        except PARSE_ERRORS as error:
+            raise SettingsError(f"{path}: {parse_error_message(error, 'YAML')}") from error
     try:
         return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SettingsError(f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
-    except RecursionError as error:
-        raise SettingsError(f"{path}: JSON nested too deeply to read") from error
-    except ValueError as error:
-        raise SettingsError(f"{path}: cannot read the JSON: {str(error).split(';')[0]}") from error
+    except PARSE_ERRORS as error:
+        raise SettingsError(f"{path}: {parse_error_message(error, 'JSON')}") from error

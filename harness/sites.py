@@ -18,6 +18,7 @@ import yaml
 
 from harness.bundled import FIXTURES_DIR
 from harness.lint import validate_rule_ids
+from harness.parse_errors import PARSE_ERRORS, parse_error_message
 
 from harness.settings import DESTINATION_NAME, Settings, SettingsError, load_settings
 from harness.settings_file import read_settings_file
@@ -139,16 +140,8 @@ def load_profile(path: str | Path) -> SiteProfile:
         raise ProfileError(f"{path}: not UTF-8 text (invalid byte at offset {error.start})") from error
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ProfileError(f"{path}: invalid YAML{where}: {problem}") from error
-    except RecursionError as error:
-        raise ProfileError(f"{path}: YAML nested too deeply to read (over {MAX_PROFILE_DEPTH} levels is refused anyway)") from error
-    except ValueError as error:
-        # Python refuses to convert integers of more than 4,300 digits.
-        raise ProfileError(f"{path}: cannot read the YAML: {str(error).split(';')[0]}") from error
+    except PARSE_ERRORS as error:
+        raise ProfileError(f"{path}: {parse_error_message(error, 'YAML')}") from error
     return parse_profile(document, path)
 
 
@@ -323,12 +316,8 @@ def _check_cdn_settings(settings_path: Path, path: Path) -> None:
         document = json.loads(settings_path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as error:
         raise ProfileError(f"{where}: cannot read it ({error})") from error
-    except json.JSONDecodeError as error:
-        raise ProfileError(f"{where}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
-    except RecursionError as error:
-        raise ProfileError(f"{where}: JSON nested too deeply to read") from error
-    except ValueError as error:
-        raise ProfileError(f"{where}: cannot read the JSON: {str(error).split(';')[0]}") from error
+    except PARSE_ERRORS as error:
+        raise ProfileError(f"{where}: {parse_error_message(error, 'JSON')}") from error
     if not isinstance(document, dict):
         raise ProfileError(f"{where}: expected a Segment CDN settings object such as {{\"integrations\": {{...}}}}, got {_show(document)}")
     integrations = document.get("integrations", {})

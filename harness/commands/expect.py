@@ -14,6 +14,7 @@ from rich.text import Text
 from harness.capture.records import mask_emails
 from harness.commands.decode_table import printable
 from harness.destination import DestinationRun, run_destination
+from harness.parse_errors import PARSE_ERRORS, parse_error_message
 from harness.settings import SettingsError, load_settings
 from harness.tag import hash_identity
 
@@ -85,13 +86,8 @@ def read_case(path: str) -> dict[str, Any]:
         raise CaseError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
     try:
         case = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CaseError(f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
-    except RecursionError as error:
-        raise CaseError(f"{path}: JSON nested too deeply to read") from error
-    except ValueError as error:
-        # Python refuses to convert integers of more than 4,300 digits.
-        raise CaseError(f"{path}: cannot read the JSON: {str(error).split(';')[0]}") from error
+    except PARSE_ERRORS as error:
+        raise CaseError(f"{path}: {parse_error_message(error, 'JSON')}") from error
     if not isinstance(case, dict):
         raise CaseError(f"{path}: expected a JSON object with settings, stored_traits and calls, got {type(case).__name__}")
     if _nested_deeper_than(case, MAX_CASE_DEPTH):
