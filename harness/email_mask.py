@@ -21,7 +21,7 @@ from harness.jsvalue import utf8_bytes
 # `%22a%40b.com` masks `a%40b.com` and `%2522a%2540b.com` masks `a%2540b.com`.
 # Non-ASCII letters count as address characters, as text or as percent-encoded
 # UTF-8 bytes (%80 to %FF), so `ada@exämple.com` and `ada@ex%C3%A4mple.com` match.
-# A dot may be percent-encoded too (%2E), as some encoders write it.
+# A dot may also be percent-encoded (%2E).
 # NOTE: in a local part with other characters (such as `!#$&'*/=?^{|}~`), the
 # text up to the last such character stays visible. Addresses inside base64
 # or other encodings are not masked at all.

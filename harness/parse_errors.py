@@ -1,7 +1,7 @@
-"""Describe why YAML or JSON text could not be parsed, for the messages of every file reader.
+"""Messages for YAML and JSON text that failed to parse, shared by the profile, settings and case readers.
 
 Pure. Each reader catches PARSE_ERRORS around its `yaml.safe_load` or
-`json.loads` call and puts the description after the file name.
+`json.loads` call and puts the message after the file name.
 """
 
 from __future__ import annotations

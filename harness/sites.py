@@ -284,7 +284,7 @@ def _settings_from_file(file_value: Any, path: Path) -> Settings:
     settings_path = (path.parent / file_value).resolve()
     try:
         document, settings = read_settings_file(settings_path)
-        # A YAML settings file can hold what inline settings may not (number or date keys).
+        # Inline settings pass the profile's plain-data check. A YAML settings file needs it too (number or date keys).
         _check_plain_data(document, settings_path)
     except (SettingsError, ProfileError) as error:
         raise ProfileError(f"{path}: settings.file: {error}") from error

@@ -129,9 +129,9 @@ def test_case_file_with_byte_order_mark(tmp_path, capsys):
 
 
 def test_unwritable_output_exit_two(monkeypatch, capsys):
-    def refuse(*args, **kwargs):
+    def fail_to_write(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("harness.commands.expect.write_table", refuse)
+    monkeypatch.setattr("harness.commands.expect.write_table", fail_to_write)
     assert run_with_stdin(monkeypatch, '{"settings": {"tid": "1"}, "calls": []}') == 2
     assert "pintrk-harness expect: No space left on device" in capsys.readouterr().err

@@ -3,7 +3,7 @@
 The file is parsed as a stream of JSON events with ijson, and only the few
 fields a request needs are kept, so memory stays bounded by the largest
 single entry field rather than the file size. Files nested more than
-MAX_HAR_DEPTH levels are refused.
+MAX_HAR_DEPTH levels are rejected.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ class HarError(Exception):
 
 
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
-# Browsers write HARs fewer than 10 levels deep; deeper files are refused, not parsed.
+# A browser's HAR nests roughly ten levels (an estimate), plus one per async parent when
+# Chrome records call stacks in `_initiator`. NOTE: 100 is not checked against such stacks.
 MAX_HAR_DEPTH = 100
 _READ_BUFFER = 4096
 
@@ -92,9 +93,9 @@ class _EncodingReader:
 def _read_stream(stream: Any, name: str) -> Iterator[TagRequest]:
     try:
         if hasattr(stream, "peek") and stream.peek(3)[:3] == _BYTE_ORDER_MARK:
-            stream.read(3)  # some Windows tools write one; ijson would reject it
-        # A small read buffer bounds the work ijson does ahead of the depth check in _entries:
-        # each event carries its full prefix, so a deeply nested buffer costs its depth squared.
+            stream.read(3)  # ijson rejects a byte-order mark
+        # ijson parses a whole read buffer before _entries checks the depth, and each event carries
+        # its full prefix. A small buffer keeps that work small in a deeply nested file.
         for index, entry in _entries(ijson.parse(stream, buf_size=_READ_BUFFER), name):
             request = _decode_entry(entry, f"{name}: log.entries[{index}]")
             if request is not None:
@@ -120,7 +121,7 @@ def _entries(events: Iterator[tuple[str, str, Any]], name: str) -> Iterator[tupl
             depth += 1
             if depth > MAX_HAR_DEPTH:
                 where = f"log.entries[{index}]" if index >= 0 else "the file"
-                raise HarError(f"{name}: {where} is nested more than {MAX_HAR_DEPTH} levels deep, where a browser's HAR has fewer than 10; {_EXPORT_AGAIN}")
+                raise HarError(f"{name}: {where} is nested more than {MAX_HAR_DEPTH} levels deep, too deep for a browser's HAR; {_EXPORT_AGAIN}")
         elif event == "end_map" or event == "end_array":
             depth -= 1
         field = _FIELDS.get(prefix)

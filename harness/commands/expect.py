@@ -28,7 +28,7 @@ MAX_CASE_DEPTH = 100
 
 
 CASE_KEYS = {"settings", "stored_traits", "calls"}
-# A destination vector from shared/vectors is a valid case: its expected results are ignored.
+# Keys of a destination test vector, which is a valid case too. Its expected results are ignored.
 VECTOR_KEYS = {"id", "note", "pintrk", "pintrk_by_call", "errors"}
 
 

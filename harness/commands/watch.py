@@ -239,9 +239,9 @@ def _watch_proxy(args: argparse.Namespace, watcher: Watcher, stdout: TextIO, std
     try:
         write_instructions(proxy, SimpleNamespace(passthrough=args.send_to_pinterest, jsonl=None), Console(file=stdout, highlight=False))
         if watcher.settings is None:
-            why = "the profile has settings: auto" if args.profile else "no --profile"
+            reason = "the profile has settings: auto" if args.profile else "no --profile"
             print(
-                f"No verdicts: {why}, and the proxy sees no Segment settings; give a profile with the settings inline or in a file.",
+                f"No verdicts: {reason}, and the proxy sees no Segment settings; give a profile with the settings inline or in a file.",
                 file=stdout,
                 flush=True,
             )
